@@ -1,0 +1,238 @@
+// Package meta is coffer's metadata store: buckets, object versions,
+// multipart uploads and the durable blob-deletion queue, kept in SQL.
+//
+// The embedded dialect is SQLite (modernc.org/sqlite, WAL, synchronous=FULL).
+// Every query is written to stay portable to PostgreSQL; only DDL may differ.
+//
+// Object data never lives here: a version points at immutable blobs by ID
+// (see package blob). Whenever a commit drops the last reference to a blob,
+// the same transaction enqueues the blob for deletion, so a blob that a
+// committed version points at is never lost and none is orphaned forever.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them with context; callers test with
+// errors.Is.
+var (
+	ErrBucketExists   = errors.New("bucket already exists")
+	ErrNoSuchBucket   = errors.New("no such bucket")
+	ErrBucketNotEmpty = errors.New("bucket not empty")
+	ErrNoSuchKey      = errors.New("no such key")
+	ErrNoSuchVersion  = errors.New("no such version")
+	ErrNoSuchUpload   = errors.New("no such upload")
+	ErrNoSuchPart     = errors.New("no such part")
+)
+
+// Versioning states of a bucket, as S3 names them. The zero value means the
+// bucket has never had versioning enabled ("unversioned").
+const (
+	VersioningUnset     = ""
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// NullVersionID is the version ID of objects written while versioning is
+// unset or suspended.
+const NullVersionID = "null"
+
+// Tag is one key/value tag. Order is preserved as given.
+type Tag struct {
+	Key   string
+	Value string
+}
+
+// Bucket is a bucket's stored state.
+type Bucket struct {
+	Name       string
+	Owner      string // owning account ID
+	Region     string // LocationConstraint; "" means us-east-1
+	Created    time.Time
+	Versioning string // VersioningUnset, VersioningEnabled or VersioningSuspended
+	Tags       []Tag  // nil: no tag set
+}
+
+// Checksum is an object or part checksum as S3 reports it.
+type Checksum struct {
+	Algorithm string // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"; "" for none
+	Type      string // "FULL_OBJECT" or "COMPOSITE"
+	Value     string // base64, for composite with the "-N" suffix
+}
+
+// Part is one piece of an object's data: a whole single-part object
+// (Number 0) or one part of a completed multipart upload (Number ≥ 1).
+// Parts of a version are stored in order; their sizes add up to the
+// version's size.
+type Part struct {
+	Number       int
+	BlobID       string // blob holding exactly this part's bytes
+	Size         int64
+	ETag         string // hex MD5 of the part, unquoted
+	Checksum     Checksum
+	LastModified time.Time
+}
+
+// ObjectHeaders are the standard HTTP headers stored with an object.
+type ObjectHeaders struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string // raw header value as the client sent it
+	WebsiteRedirect    string
+}
+
+// Version is one version of an object, or a delete marker.
+type Version struct {
+	Bucket       string
+	Key          string
+	VersionID    string // NullVersionID for the null version
+	Seq          int64  // assigned by the store on commit; newer versions have larger Seq
+	IsLatest     bool   // set by the store on read
+	DeleteMarker bool
+	Owner        string
+	LastModified time.Time
+	Size         int64
+	ETag         string // unquoted; "<hex>-N" for multipart
+	StorageClass string // "STANDARD", … as given on write
+	Headers      ObjectHeaders
+	UserMeta     map[string]string // x-amz-meta-* without the prefix, lower-case keys
+	Tags         []Tag
+	Checksum     Checksum
+	Parts        []Part // empty for delete markers
+}
+
+// Upload is an in-progress multipart upload.
+type Upload struct {
+	UploadID     string
+	Bucket       string
+	Key          string
+	Initiated    time.Time
+	Owner        string
+	StorageClass string
+	Headers      ObjectHeaders
+	UserMeta     map[string]string
+	Tags         []Tag
+	ChecksumAlgo string // algorithm requested at create, "" for none
+	ChecksumType string // "COMPOSITE" or "FULL_OBJECT"; "" for none
+}
+
+// Precondition is evaluated inside the commit transaction against the key's
+// current latest version (nil if the key has none; a delete marker is passed
+// as is). A non-nil error aborts the commit and is returned unchanged.
+type Precondition func(current *Version) error
+
+// ListPage bounds a listing: return at most Limit items that sort strictly
+// after the marker(s) and whose key starts with Prefix.
+type ListPage struct {
+	Prefix string
+	// After is an exclusive lower bound on the key (UTF-8 byte order).
+	After string
+	// From, when set, is an inclusive lower bound on the key; used to skip
+	// past a common prefix. When both are set the larger bound wins.
+	From  string
+	Limit int
+}
+
+// Task is a queued blob deletion.
+type Task struct {
+	ID     int64
+	BlobID string
+}
+
+// Store is the metadata store. All methods are safe for concurrent use.
+type Store interface {
+	// CreateBucket inserts b. Returns ErrBucketExists if a bucket of that
+	// name exists (whoever owns it; the returned error wraps the existing
+	// owner's ID in its message only).
+	CreateBucket(ctx context.Context, b Bucket) error
+	// GetBucket returns ErrNoSuchBucket if name does not exist.
+	GetBucket(ctx context.Context, name string) (Bucket, error)
+	// UpdateBucket runs fn on the bucket inside a transaction and stores the
+	// result (Name and Owner must not change). Returns ErrNoSuchBucket, or
+	// fn's error unchanged.
+	UpdateBucket(ctx context.Context, name string, fn func(*Bucket) error) error
+	// DeleteBucket removes an empty bucket. Returns ErrNoSuchBucket, or
+	// ErrBucketNotEmpty if any version, delete marker or multipart upload
+	// remains in it.
+	DeleteBucket(ctx context.Context, name string) error
+	// ListBuckets returns buckets owned by owner ("" for all) with names
+	// > page.After starting with page.Prefix, in name order.
+	ListBuckets(ctx context.Context, owner string, page ListPage) ([]Bucket, error)
+
+	// CommitVersion makes v the latest version of (v.Bucket, v.Key) in one
+	// transaction: checks the bucket exists (ErrNoSuchBucket), runs cond (if
+	// non-nil), removes any existing version with the same VersionID (that
+	// is how the null version is replaced) and enqueues its blobs, inserts v
+	// with a fresh Seq, and returns v as stored. Concurrent commits may be
+	// grouped into one transaction; each still succeeds or fails alone.
+	CommitVersion(ctx context.Context, v Version, cond Precondition) (Version, error)
+	// GetVersion returns the version with versionID, or the latest version
+	// if versionID is "" (which may be a delete marker). Returns
+	// ErrNoSuchBucket, ErrNoSuchKey when the key has no versions at all,
+	// or ErrNoSuchVersion when versionID names no version of the key.
+	GetVersion(ctx context.Context, bucket, key, versionID string) (Version, error)
+	// DeleteVersion permanently removes one version (or delete marker),
+	// enqueues its blobs, and returns what was removed. If cond is non-nil
+	// it runs first against the version to be removed. Returns
+	// ErrNoSuchBucket, ErrNoSuchKey or ErrNoSuchVersion as GetVersion.
+	DeleteVersion(ctx context.Context, bucket, key, versionID string, cond Precondition) (Version, error)
+	// UpdateVersion runs fn on a stored version (latest if versionID is
+	// "") and stores the changed Tags (other fields are ignored). Errors as
+	// GetVersion, or fn's error unchanged.
+	UpdateVersion(ctx context.Context, bucket, key, versionID string, fn func(*Version) error) (Version, error)
+	// ListLatest returns, in key order, the latest version of each key in
+	// bucket that matches page, skipping keys whose latest version is a
+	// delete marker. Parts are not loaded. Returns ErrNoSuchBucket.
+	ListLatest(ctx context.Context, bucket string, page ListPage) ([]Version, error)
+	// ListVersions returns all versions and delete markers matching page,
+	// ordered by key, then newest first. If versionAfter is non-empty the
+	// listing starts after that version of key page.After (inclusive of
+	// the remaining older versions of that key); otherwise strictly after
+	// all versions of page.After. IsLatest is set. Parts are not loaded.
+	ListVersions(ctx context.Context, bucket string, page ListPage, versionAfter string) ([]Version, error)
+
+	// CreateUpload stores a new multipart upload. Returns ErrNoSuchBucket.
+	CreateUpload(ctx context.Context, u Upload) error
+	// GetUpload returns ErrNoSuchUpload unless the upload exists in bucket
+	// under key.
+	GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error)
+	// PutPart records a part of an upload, replacing (and enqueueing the
+	// blob of) any earlier part with that number. Returns ErrNoSuchUpload.
+	PutPart(ctx context.Context, uploadID string, p Part) error
+	// ListParts returns parts with Number > after, in order, at most limit.
+	// Returns ErrNoSuchUpload.
+	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
+	// ListUploads lists uploads in bucket ordered by key, then initiation
+	// time, then upload ID, starting after (keyAfter, uploadAfter): when
+	// uploadAfter is "" strictly after all uploads of keyAfter.
+	ListUploads(ctx context.Context, bucket string, page ListPage, uploadAfter string) ([]Upload, error)
+	// CompleteUpload removes the upload and its part records, enqueues the
+	// blobs of parts not listed in v.Parts, and commits v exactly as
+	// CommitVersion does (same cond semantics), all in one transaction.
+	// v.Parts must reference parts of the upload (by BlobID). Returns
+	// ErrNoSuchUpload if the upload is gone.
+	CompleteUpload(ctx context.Context, uploadID string, v Version, cond Precondition) (Version, error)
+	// AbortUpload removes the upload and enqueues all its part blobs.
+	// Returns ErrNoSuchUpload.
+	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
+
+	// EnqueueBlobs records blobs to delete (for example a blob written for
+	// a request that then failed before committing).
+	EnqueueBlobs(ctx context.Context, blobIDs ...string) error
+	// PendingTasks returns up to limit queued deletions, oldest first.
+	PendingTasks(ctx context.Context, limit int) ([]Task, error)
+	// FinishTasks removes completed tasks.
+	FinishTasks(ctx context.Context, ids ...int64) error
+	// BlobReferenced reports whether any version, part or queued task
+	// refers to blobID (used by the start-up orphan sweep).
+	BlobReferenced(ctx context.Context, blobID string) (bool, error)
+
+	// Close releases the database.
+	Close() error
+}

@@ -1,0 +1,281 @@
+// Package object is coffer's S3 semantics engine: buckets, versions,
+// PUT/GET/COPY/DELETE, multipart uploads, listing and conditional requests.
+//
+// It knows nothing of HTTP or S3 wire errors: it returns the sentinel errors
+// below (wrapped with context), and package s3api turns them into S3 error
+// responses.
+package object
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/coffer-project/coffer/internal/blob"
+	"github.com/coffer-project/coffer/internal/meta"
+	"github.com/coffer-project/coffer/internal/s3"
+)
+
+// Sentinel errors. Each maps to exactly one S3 error code in package s3api.
+var (
+	ErrNoSuchBucket            = errors.New("no such bucket")               // NoSuchBucket 404
+	ErrBucketAlreadyExists     = errors.New("bucket already exists")        // BucketAlreadyExists 409
+	ErrBucketAlreadyOwnedByYou = errors.New("bucket already owned by you")  // BucketAlreadyOwnedByYou 409
+	ErrBucketNotEmpty          = errors.New("bucket not empty")             // BucketNotEmpty 409
+	ErrNoSuchKey               = errors.New("no such key")                  // NoSuchKey 404
+	ErrNoSuchVersion           = errors.New("no such version")              // NoSuchVersion 404
+	ErrNoSuchUpload            = errors.New("no such upload")               // NoSuchUpload 404
+	ErrNoSuchTagSet            = errors.New("no such tag set")              // NoSuchTagSet 404
+	ErrInvalidPart             = errors.New("invalid part")                 // InvalidPart 400
+	ErrInvalidPartOrder        = errors.New("invalid part order")           // InvalidPartOrder 400
+	ErrEntityTooSmall          = errors.New("entity too small")             // EntityTooSmall 400
+	ErrEntityTooLarge          = errors.New("entity too large")             // EntityTooLarge 400
+	ErrBadDigest               = errors.New("bad digest")                   // BadDigest 400
+	ErrInvalidDigest           = errors.New("invalid digest")               // InvalidDigest 400 (malformed Content-MD5)
+	ErrIncompleteBody          = errors.New("incomplete body")              // IncompleteBody 400
+	ErrInvalidRange            = errors.New("invalid range")                // InvalidRange 416
+	ErrPreconditionFailed      = errors.New("precondition failed")          // PreconditionFailed 412
+	ErrNotModified             = errors.New("not modified")                 // 304, no body
+	ErrConditionalConflict     = errors.New("conditional request conflict") // ConditionalRequestConflict 409
+	ErrMethodNotAllowed        = errors.New("method not allowed")           // MethodNotAllowed 405 (GET/HEAD of a delete marker by version ID)
+	ErrInvalidArgument         = errors.New("invalid argument")             // InvalidArgument 400
+	ErrInvalidRequest          = errors.New("invalid request")              // InvalidRequest 400
+	ErrInvalidTag              = errors.New("invalid tag")                  // InvalidTag 400
+	ErrNotImplemented          = errors.New("not implemented")              // NotImplemented 501
+)
+
+// DeleteMarkerError is returned (wrapping ErrNoSuchKey or
+// ErrMethodNotAllowed) when a read lands on a delete marker, so the HTTP layer
+// can send x-amz-delete-marker, x-amz-version-id and Last-Modified.
+type DeleteMarkerError struct {
+	Marker meta.Version
+	Err    error
+}
+
+func (e *DeleteMarkerError) Error() string { return e.Err.Error() + " (delete marker)" }
+func (e *DeleteMarkerError) Unwrap() error { return e.Err }
+
+// Limits from the S3 documentation.
+const (
+	MaxObjectSize = 5 << 40 // 5 TiB
+	MaxPutSize    = 5 << 30 // 5 GiB, single PUT and a part
+	MinPartSize   = 5 << 20 // 5 MiB, all parts but the last
+	MaxPartNumber = 10000
+	MaxKeyLength  = 1024
+	MaxListKeys   = 1000
+	MaxDeleteKeys = 1000
+	MaxTagsObject = 10
+	MaxTagsBucket = 50
+)
+
+// Service implements S3 semantics over a metadata store and a blob store.
+type Service struct {
+	Meta  meta.Store
+	Blobs blob.Store
+	Now   func() time.Time // UTC; truncate to what meta stores
+	Rand  io.Reader        // for version and upload IDs
+	Log   *slog.Logger
+}
+
+// Conditions are the If-* headers of a read (or a copy source's
+// x-amz-copy-source-if-*). Zero values mean "not sent".
+type Conditions struct {
+	IfMatch           string // raw header: "*", or comma-separated quoted/unquoted ETags
+	IfNoneMatch       string
+	IfModifiedSince   time.Time
+	IfUnmodifiedSince time.Time
+}
+
+// ChecksumInput is what the client sent about a body's checksum.
+type ChecksumInput struct {
+	// Algorithm from x-amz-checksum-algorithm, x-amz-sdk-checksum-algorithm,
+	// or the x-amz-checksum-* header/trailer present; "" for none.
+	Algorithm string
+	// Value is the base64 value from an x-amz-checksum-* header, "" if
+	// none was sent as a header.
+	Value string
+	// Trailer, if non-nil, returns the value sent as a trailer; it is
+	// called only after Body has returned io.EOF.
+	Trailer func() string
+	// Type "FULL_OBJECT" or "COMPOSITE" (x-amz-checksum-type), "" default.
+	Type string
+}
+
+// PutInput is a PutObject request.
+type PutInput struct {
+	Bucket, Key  string
+	Owner        string
+	Body         io.Reader // verified body (auth already checks the signature as it streams)
+	Size         int64     // decoded content length; -1 if unknown
+	ContentMD5   string    // base64 as sent; "" if not sent
+	Checksum     ChecksumInput
+	Headers      meta.ObjectHeaders
+	UserMeta     map[string]string
+	Tags         []meta.Tag
+	StorageClass string // "" → STANDARD
+	IfMatch      string // conditional write; "" not sent
+	IfNoneMatch  string // "*" only
+}
+
+// GetInput is a GetObject/HeadObject request.
+type GetInput struct {
+	Bucket, Key string
+	VersionID   string
+	PartNumber  int       // 0: whole object
+	Range       *s3.Range // nil: whole object (a Range the client sent but s3 could not parse is passed as nil)
+	Cond        Conditions
+}
+
+// ObjectReader is the result of GetObject/HeadObject.
+type ObjectReader struct {
+	Version    meta.Version  // Parts loaded
+	Offset     int64         // first byte served
+	Length     int64         // bytes served
+	Partial    bool          // a Range or partNumber applied: 206
+	PartsCount int           // number of parts for multipart objects, 0 otherwise
+	Body       io.ReadCloser // nil for HeadObject
+}
+
+// DeleteInput is a DeleteObject request (also one item of DeleteObjects).
+type DeleteInput struct {
+	Bucket, Key string
+	VersionID   string
+	IfMatch     string // conditional delete
+}
+
+// DeleteResult reports what a delete did.
+type DeleteResult struct {
+	Key                   string
+	VersionID             string // the version removed, or the new delete marker's ID
+	DeleteMarker          bool   // a delete marker was created or removed
+	DeleteMarkerVersionID string
+	Err                   error // per-key error in DeleteObjects
+}
+
+// CopyInput is a CopyObject request.
+type CopyInput struct {
+	SrcBucket, SrcKey, SrcVersionID string
+	SrcCond                         Conditions
+	Dst                             PutInput // Body/Size/ContentMD5 unused
+	ReplaceMetadata                 bool     // x-amz-metadata-directive: REPLACE
+	ReplaceTags                     bool     // x-amz-tagging-directive: REPLACE
+}
+
+// ListInput is ListObjects (v1 and v2).
+type ListInput struct {
+	Bucket    string
+	Prefix    string
+	Delimiter string
+	After     string // marker, start-after, or decoded continuation token
+	MaxKeys   int
+}
+
+// ListResult is one page of a listing. NextAfter is the key (or common
+// prefix) to continue after; set when IsTruncated.
+type ListResult struct {
+	Objects        []meta.Version
+	CommonPrefixes []string
+	IsTruncated    bool
+	NextAfter      string
+}
+
+// VersionListInput is ListObjectVersions.
+type VersionListInput struct {
+	Bucket          string
+	Prefix          string
+	Delimiter       string
+	KeyMarker       string
+	VersionIDMarker string
+	MaxKeys         int
+}
+
+// VersionListResult is one page of ListObjectVersions.
+type VersionListResult struct {
+	Versions            []meta.Version // versions and delete markers, IsLatest set
+	CommonPrefixes      []string
+	IsTruncated         bool
+	NextKeyMarker       string
+	NextVersionIDMarker string
+}
+
+// CreateUploadInput is CreateMultipartUpload.
+type CreateUploadInput struct {
+	Bucket, Key  string
+	Owner        string
+	Headers      meta.ObjectHeaders
+	UserMeta     map[string]string
+	Tags         []meta.Tag
+	StorageClass string
+	ChecksumAlgo string
+	ChecksumType string
+}
+
+// UploadPartInput is UploadPart.
+type UploadPartInput struct {
+	Bucket, Key, UploadID string
+	PartNumber            int
+	Body                  io.Reader
+	Size                  int64
+	ContentMD5            string
+	Checksum              ChecksumInput
+}
+
+// UploadPartCopyInput is UploadPartCopy.
+type UploadPartCopyInput struct {
+	Bucket, Key, UploadID           string
+	PartNumber                      int
+	SrcBucket, SrcKey, SrcVersionID string
+	SrcRange                        *s3.Range // bytes=first-last only; nil for whole source
+	SrcCond                         Conditions
+}
+
+// CompletePart is one element of CompleteMultipartUpload's body.
+type CompletePart struct {
+	PartNumber int
+	ETag       string            // as sent, quotes optional
+	Checksums  map[string]string // algorithm → base64, as sent
+}
+
+// CompleteInput is CompleteMultipartUpload.
+type CompleteInput struct {
+	Bucket, Key, UploadID string
+	Parts                 []CompletePart
+	IfMatch, IfNoneMatch  string
+	// Checksum is the full-object checksum header the client sent, if any.
+	Checksum ChecksumInput
+}
+
+// ListPartsInput is ListParts.
+type ListPartsInput struct {
+	Bucket, Key, UploadID string
+	PartNumberMarker      int
+	MaxParts              int
+}
+
+// ListPartsResult is one page of ListParts.
+type ListPartsResult struct {
+	Upload               meta.Upload
+	Parts                []meta.Part
+	IsTruncated          bool
+	NextPartNumberMarker int
+}
+
+// ListUploadsInput is ListMultipartUploads.
+type ListUploadsInput struct {
+	Bucket         string
+	Prefix         string
+	Delimiter      string
+	KeyMarker      string
+	UploadIDMarker string
+	MaxUploads     int
+}
+
+// ListUploadsResult is one page of ListMultipartUploads.
+type ListUploadsResult struct {
+	Uploads            []meta.Upload
+	CommonPrefixes     []string
+	IsTruncated        bool
+	NextKeyMarker      string
+	NextUploadIDMarker string
+}
