@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/coffer-project/coffer/internal/blob"
@@ -74,8 +75,15 @@ type Service struct {
 	Meta  meta.Store
 	Blobs blob.Store
 	Now   func() time.Time // UTC; truncate to what meta stores
-	Rand  io.Reader        // for version and upload IDs
-	Log   *slog.Logger
+	Rand  io.Reader        // for version and upload IDs; safe for concurrent use (nil: crypto/rand)
+	Log   *slog.Logger     // nil: discard
+
+	// GCInterval is how often RunGC wakes up when nothing nudges it;
+	// 0 means 5 seconds.
+	GCInterval time.Duration
+
+	gcOnce sync.Once
+	gcWake chan struct{} // see nudgeGC
 }
 
 // Conditions are the If-* headers of a read (or a copy source's
