@@ -1,0 +1,48 @@
+package s3xml
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fuzzDecode decodes body into a fresh value and checks that every failure
+// is one of Decode's documented errors, and that a success re-encodes.
+func fuzzDecode[T any](t *testing.T, body string) {
+	var v T
+	err := Decode(strings.NewReader(body), &v, DefaultMaxBytes)
+	if err != nil {
+		if !errors.Is(err, ErrMalformedXML) && !errors.Is(err, ErrMissingBody) && !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("Decode returned undocumented error %v", err)
+		}
+		return
+	}
+	if _, err := Marshal(&v); err != nil {
+		t.Fatalf("decoded %+v does not re-encode: %v", v, err)
+	}
+}
+
+func FuzzDecodeCreateBucketConfiguration(f *testing.F) {
+	f.Add(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[CreateBucketConfiguration](t, body) })
+}
+
+func FuzzDecodeVersioningConfiguration(f *testing.F) {
+	f.Add(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[VersioningConfiguration](t, body) })
+}
+
+func FuzzDecodeTagging(f *testing.F) {
+	f.Add(`<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[Tagging](t, body) })
+}
+
+func FuzzDecodeDelete(f *testing.F) {
+	f.Add(`<Delete><Quiet>true</Quiet><Object><Key>a</Key><VersionId>v</VersionId></Object></Delete>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[Delete](t, body) })
+}
+
+func FuzzDecodeCompleteMultipartUpload(f *testing.F) {
+	f.Add(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[CompleteMultipartUpload](t, body) })
+}
