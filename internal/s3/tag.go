@@ -61,7 +61,7 @@ func validateTag(t Tag) error {
 	case !validTagText(t.Key):
 		return fmt.Errorf("%w: the tag key %s has invalid characters", ErrInvalidTag, quote(t.Key))
 	case strings.HasPrefix(t.Key, "aws:"):
-		return fmt.Errorf("%w: the tag key %s uses the reserved prefix aws:", ErrInvalidTag, quote(t.Key))
+		return fmt.Errorf("%w: the tag key %s uses the reserved prefix \"aws:\"", ErrInvalidTag, quote(t.Key))
 	}
 	switch {
 	case utf16Len(t.Value) > MaxTagValueLen:
