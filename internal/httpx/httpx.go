@@ -1,0 +1,96 @@
+// Package httpx holds the HTTP plumbing every coffer server shares: request
+// IDs, panic recovery, access logging, metrics and graceful serving.
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+// RequestID returns the request ID that WithRequestID assigned, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// NewRequestID returns a random 16-hex-digit upper-case ID, as S3's look.
+func NewRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hexUpper(b[:])
+}
+
+func hexUpper(b []byte) string {
+	const digits = "0123456789ABCDEF"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i] = digits[c>>4]
+		out[2*i+1] = digits[c&15]
+	}
+	return string(out)
+}
+
+// WithRequestID assigns every request an ID, exposes it in the context and
+// sends it as x-amz-request-id (and x-amz-id-2, which clients also log).
+func WithRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := NewRequestID()
+		var host [16]byte
+		_, _ = rand.Read(host[:])
+		w.Header().Set("x-amz-request-id", id)
+		w.Header().Set("x-amz-id-2", hex.EncodeToString(host[:]))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// Recover turns a panic in next into a 500 and logs it with the request ID.
+// http.ErrAbortHandler is re-raised so net/http aborts the connection.
+func Recover(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.Error("panic serving request", "request_id", RequestID(r.Context()), "panic", v)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+				`<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>` +
+				RequestID(r.Context()) + `</RequestId></Error>`))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Serve runs srv on ln until ctx is done, then shuts down gracefully,
+// letting in-flight requests finish for up to grace.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}

@@ -1,0 +1,182 @@
+// Package s3api is coffer's S3 HTTP layer: it resolves a request to an Op,
+// authenticates it, authorizes it, runs the handler and writes every error
+// through one function.
+package s3api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/object"
+)
+
+// Config is what the HTTP layer needs.
+type Config struct {
+	Objects  *object.Service
+	Verifier *auth.Verifier
+	Domain   string // virtual-hosted-style base domain; "" disables
+	Region   string
+	Log      *slog.Logger
+	// Registry receives the request metrics and is served at /metrics.
+	Registry *prometheus.Registry
+}
+
+// Limits of request bodies the server parses (objects stream instead).
+const (
+	maxXMLBody = 1 << 20 // S3 configuration and Delete documents
+)
+
+type handler struct {
+	cfg Config
+	obj *object.Service
+	log *slog.Logger
+}
+
+// New returns the server's root handler: health, metrics and the S3 API,
+// wrapped in the httpx chain.
+func New(cfg Config) http.Handler {
+	h := &handler{cfg: cfg, obj: cfg.Objects, log: cfg.Log}
+	m := httpx.NewMetrics(cfg.Registry, "coffer_s3")
+	metrics := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUnsigned(r) && r.Method == http.MethodGet && hostBucket(r.Host, cfg.Domain) == "" {
+			switch r.URL.Path {
+			case "/health/live", "/health/ready":
+				httpx.InfoFrom(r.Context()).Op = "Health"
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				_, _ = w.Write([]byte("ok\n"))
+				return
+			case "/metrics":
+				httpx.InfoFrom(r.Context()).Op = "Metrics"
+				metrics.ServeHTTP(w, r)
+				return
+			}
+		}
+		h.serveS3(w, r)
+	})
+	return httpx.WithRequestID(httpx.Recover(cfg.Log, httpx.Observe(cfg.Log, m, root)))
+}
+
+func isUnsigned(r *http.Request) bool {
+	return r.Header.Get("Authorization") == "" && r.URL.Query().Get("X-Amz-Signature") == ""
+}
+
+// request is one S3 request in flight.
+type request struct {
+	op   Op
+	auth *auth.Result
+	r    *http.Request
+	w    http.ResponseWriter
+}
+
+func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
+	info := httpx.InfoFrom(r.Context())
+	op, err := Resolve(r, h.cfg.Domain)
+	info.Op, info.Bucket, info.Key = op.Kind.String(), op.Bucket, op.Key
+	if err != nil {
+		h.writeError(w, r, op, err)
+		return
+	}
+	res, err := h.cfg.Verifier.Verify(r)
+	if err != nil {
+		h.writeError(w, r, op, err)
+		return
+	}
+	defer res.Body.Close()
+	info.Principal = res.Principal.ARN
+	if res.Principal.Anonymous {
+		h.writeError(w, r, op, auth.ErrMissingAuth)
+		return
+	}
+	if res.Service != "s3" {
+		h.writeError(w, r, op, errWrongService)
+		return
+	}
+	req := &request{op: op, auth: res, r: r, w: w}
+	if err := h.dispatch(req); err != nil {
+		h.writeError(w, r, op, err)
+	}
+}
+
+var errWrongService = errors.New("s3api: credential scope names another service")
+
+func (h *handler) dispatch(q *request) error {
+	switch q.op.Kind {
+	case OpListBuckets:
+		return h.listBuckets(q)
+	case OpCreateBucket:
+		return h.createBucket(q)
+	case OpHeadBucket:
+		return h.headBucket(q)
+	case OpDeleteBucket:
+		return h.deleteBucket(q)
+	case OpGetBucketLocation:
+		return h.getBucketLocation(q)
+	case OpGetBucketVersioning:
+		return h.getBucketVersioning(q)
+	case OpPutBucketVersioning:
+		return h.putBucketVersioning(q)
+	case OpGetBucketTagging:
+		return h.getBucketTagging(q)
+	case OpPutBucketTagging:
+		return h.putBucketTagging(q)
+	case OpDeleteBucketTagging:
+		return h.deleteBucketTagging(q)
+	case OpListObjects:
+		return h.listObjects(q, false)
+	case OpListObjectsV2:
+		return h.listObjects(q, true)
+	case OpListObjectVersions:
+		return h.listObjectVersions(q)
+	case OpListMultipartUploads:
+		return h.listMultipartUploads(q)
+	case OpDeleteObjects:
+		return h.deleteObjects(q)
+	case OpPutObject:
+		return h.putObject(q)
+	case OpCopyObject:
+		return h.copyObject(q)
+	case OpGetObject:
+		return h.getObject(q, false)
+	case OpHeadObject:
+		return h.getObject(q, true)
+	case OpDeleteObject:
+		return h.deleteObject(q)
+	case OpGetObjectAttributes:
+		return h.getObjectAttributes(q)
+	case OpGetObjectTagging:
+		return h.getObjectTagging(q)
+	case OpPutObjectTagging:
+		return h.putObjectTagging(q)
+	case OpDeleteObjectTagging:
+		return h.deleteObjectTagging(q)
+	case OpCreateMultipartUpload:
+		return h.createMultipartUpload(q)
+	case OpUploadPart:
+		return h.uploadPart(q)
+	case OpUploadPartCopy:
+		return h.uploadPartCopy(q)
+	case OpCompleteMultipartUpload:
+		return h.completeMultipartUpload(q)
+	case OpAbortMultipartUpload:
+		return h.abortMultipartUpload(q)
+	case OpListParts:
+		return h.listParts(q)
+	}
+	return &ResolveError{NotImplemented: true, Msg: "This operation is not implemented."}
+}
+
+// resource is the Resource element of an error: the path the client asked for.
+func resource(r *http.Request, op Op) string {
+	if op.VirtualHost {
+		return "/" + op.Bucket + "/" + op.Key
+	}
+	return strings.SplitN(r.URL.RequestURI(), "?", 2)[0]
+}

@@ -1,0 +1,317 @@
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Kind names an S3 operation.
+type Kind int
+
+// The operations coffer serves. The String form is the AWS operation name.
+const (
+	OpUnknown Kind = iota
+	OpListBuckets
+	OpCreateBucket
+	OpHeadBucket
+	OpDeleteBucket
+	OpGetBucketLocation
+	OpGetBucketVersioning
+	OpPutBucketVersioning
+	OpGetBucketTagging
+	OpPutBucketTagging
+	OpDeleteBucketTagging
+	OpListObjects
+	OpListObjectsV2
+	OpListObjectVersions
+	OpListMultipartUploads
+	OpDeleteObjects
+	OpPutObject
+	OpCopyObject
+	OpGetObject
+	OpHeadObject
+	OpDeleteObject
+	OpGetObjectAttributes
+	OpGetObjectTagging
+	OpPutObjectTagging
+	OpDeleteObjectTagging
+	OpCreateMultipartUpload
+	OpUploadPart
+	OpUploadPartCopy
+	OpCompleteMultipartUpload
+	OpAbortMultipartUpload
+	OpListParts
+	kindCount
+)
+
+var kindNames = [kindCount]string{
+	OpUnknown:                 "Unknown",
+	OpListBuckets:             "ListBuckets",
+	OpCreateBucket:            "CreateBucket",
+	OpHeadBucket:              "HeadBucket",
+	OpDeleteBucket:            "DeleteBucket",
+	OpGetBucketLocation:       "GetBucketLocation",
+	OpGetBucketVersioning:     "GetBucketVersioning",
+	OpPutBucketVersioning:     "PutBucketVersioning",
+	OpGetBucketTagging:        "GetBucketTagging",
+	OpPutBucketTagging:        "PutBucketTagging",
+	OpDeleteBucketTagging:     "DeleteBucketTagging",
+	OpListObjects:             "ListObjects",
+	OpListObjectsV2:           "ListObjectsV2",
+	OpListObjectVersions:      "ListObjectVersions",
+	OpListMultipartUploads:    "ListMultipartUploads",
+	OpDeleteObjects:           "DeleteObjects",
+	OpPutObject:               "PutObject",
+	OpCopyObject:              "CopyObject",
+	OpGetObject:               "GetObject",
+	OpHeadObject:              "HeadObject",
+	OpDeleteObject:            "DeleteObject",
+	OpGetObjectAttributes:     "GetObjectAttributes",
+	OpGetObjectTagging:        "GetObjectTagging",
+	OpPutObjectTagging:        "PutObjectTagging",
+	OpDeleteObjectTagging:     "DeleteObjectTagging",
+	OpCreateMultipartUpload:   "CreateMultipartUpload",
+	OpUploadPart:              "UploadPart",
+	OpUploadPartCopy:          "UploadPartCopy",
+	OpCompleteMultipartUpload: "CompleteMultipartUpload",
+	OpAbortMultipartUpload:    "AbortMultipartUpload",
+	OpListParts:               "ListParts",
+}
+
+func (k Kind) String() string {
+	if k < 0 || k >= kindCount {
+		return "Unknown"
+	}
+	return kindNames[k]
+}
+
+// Action is the IAM action that authorizes the operation. Several
+// operations share one action, as on AWS (HeadObject needs s3:GetObject).
+func (k Kind) Action() string {
+	switch k {
+	case OpListBuckets:
+		return "s3:ListAllMyBuckets"
+	case OpHeadBucket, OpListObjects, OpListObjectsV2:
+		return "s3:ListBucket"
+	case OpListObjectVersions:
+		return "s3:ListBucketVersions"
+	case OpListMultipartUploads:
+		return "s3:ListBucketMultipartUploads"
+	case OpGetBucketLocation:
+		return "s3:GetBucketLocation"
+	case OpGetBucketVersioning:
+		return "s3:GetBucketVersioning"
+	case OpPutBucketVersioning:
+		return "s3:PutBucketVersioning"
+	case OpGetBucketTagging:
+		return "s3:GetBucketTagging"
+	case OpPutBucketTagging, OpDeleteBucketTagging:
+		return "s3:PutBucketTagging"
+	case OpCreateBucket:
+		return "s3:CreateBucket"
+	case OpDeleteBucket:
+		return "s3:DeleteBucket"
+	case OpPutObject, OpCopyObject, OpCreateMultipartUpload, OpUploadPart, OpUploadPartCopy, OpCompleteMultipartUpload:
+		return "s3:PutObject"
+	case OpGetObject, OpHeadObject:
+		return "s3:GetObject"
+	case OpGetObjectAttributes:
+		return "s3:GetObjectAttributes"
+	case OpDeleteObject, OpDeleteObjects:
+		return "s3:DeleteObject"
+	case OpGetObjectTagging:
+		return "s3:GetObjectTagging"
+	case OpPutObjectTagging:
+		return "s3:PutObjectTagging"
+	case OpDeleteObjectTagging:
+		return "s3:DeleteObjectTagging"
+	case OpAbortMultipartUpload:
+		return "s3:AbortMultipartUpload"
+	case OpListParts:
+		return "s3:ListMultipartUploadParts"
+	}
+	return ""
+}
+
+// Op is a resolved request: which operation, on which bucket and key.
+type Op struct {
+	Kind   Kind
+	Bucket string
+	Key    string
+	// VirtualHost is true when the bucket came from the Host header.
+	VirtualHost bool
+	Query       url.Values
+}
+
+// ResolveError says why a request names no operation coffer serves.
+type ResolveError struct {
+	NotImplemented bool   // a real S3 operation or subresource coffer does not serve
+	Method         bool   // the method is not allowed on this resource
+	Msg            string // for the client
+}
+
+func (e *ResolveError) Error() string { return e.Msg }
+
+// bucketSubresources are query parameters that select a bucket operation
+// coffer does not serve yet; they must not fall through to ListObjects.
+var bucketSubresources = []string{
+	"acl", "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
+	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "session",
+	"restore", "legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
+}
+
+// Resolve maps a request to an Op. It is pure: it reads the method, Host,
+// path, query and a few headers, and nothing else. domain enables
+// virtual-hosted-style addressing (BUCKET.domain).
+func Resolve(r *http.Request, domain string) (Op, error) {
+	var op Op
+	q := r.URL.Query()
+	op.Query = q
+	path := r.URL.Path
+	if b := hostBucket(r.Host, domain); b != "" {
+		op.Bucket = b
+		op.VirtualHost = true
+		op.Key = strings.TrimPrefix(path, "/")
+	} else {
+		p := strings.TrimPrefix(path, "/")
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			op.Bucket, op.Key = p[:i], p[i+1:]
+		} else {
+			op.Bucket = p
+		}
+	}
+	for _, s := range bucketSubresources {
+		if _, ok := q[s]; ok {
+			return op, &ResolveError{NotImplemented: true, Msg: "The " + s + " subresource is not implemented."}
+		}
+	}
+	has := func(name string) bool { _, ok := q[name]; return ok }
+	m := r.Method
+	switch {
+	case op.Bucket == "":
+		if m == http.MethodGet {
+			op.Kind = OpListBuckets
+			return op, nil
+		}
+		return op, &ResolveError{Method: true, Msg: "The specified method is not allowed against this resource."}
+	case op.Key == "":
+		op.Kind = bucketKind(m, has, q.Get("list-type"))
+	default:
+		op.Kind = objectKind(m, has, r.Header.Get("x-amz-copy-source") != "")
+	}
+	if op.Kind == OpUnknown {
+		return op, &ResolveError{Method: true, Msg: "The specified method is not allowed against this resource."}
+	}
+	return op, nil
+}
+
+func bucketKind(m string, has func(string) bool, listType string) Kind {
+	switch m {
+	case http.MethodGet:
+		switch {
+		case has("location"):
+			return OpGetBucketLocation
+		case has("versioning"):
+			return OpGetBucketVersioning
+		case has("tagging"):
+			return OpGetBucketTagging
+		case has("versions"):
+			return OpListObjectVersions
+		case has("uploads"):
+			return OpListMultipartUploads
+		case listType == "2":
+			return OpListObjectsV2
+		default:
+			return OpListObjects
+		}
+	case http.MethodHead:
+		return OpHeadBucket
+	case http.MethodPut:
+		switch {
+		case has("versioning"):
+			return OpPutBucketVersioning
+		case has("tagging"):
+			return OpPutBucketTagging
+		default:
+			return OpCreateBucket
+		}
+	case http.MethodDelete:
+		if has("tagging") {
+			return OpDeleteBucketTagging
+		}
+		return OpDeleteBucket
+	case http.MethodPost:
+		if has("delete") {
+			return OpDeleteObjects
+		}
+	}
+	return OpUnknown
+}
+
+func objectKind(m string, has func(string) bool, copySource bool) Kind {
+	switch m {
+	case http.MethodGet:
+		switch {
+		case has("uploadId"):
+			return OpListParts
+		case has("tagging"):
+			return OpGetObjectTagging
+		case has("attributes"):
+			return OpGetObjectAttributes
+		default:
+			return OpGetObject
+		}
+	case http.MethodHead:
+		return OpHeadObject
+	case http.MethodPut:
+		switch {
+		case has("uploadId") || has("partNumber"):
+			if copySource {
+				return OpUploadPartCopy
+			}
+			return OpUploadPart
+		case has("tagging"):
+			return OpPutObjectTagging
+		case copySource:
+			return OpCopyObject
+		default:
+			return OpPutObject
+		}
+	case http.MethodDelete:
+		switch {
+		case has("uploadId"):
+			return OpAbortMultipartUpload
+		case has("tagging"):
+			return OpDeleteObjectTagging
+		default:
+			return OpDeleteObject
+		}
+	case http.MethodPost:
+		switch {
+		case has("uploads"):
+			return OpCreateMultipartUpload
+		case has("uploadId"):
+			return OpCompleteMultipartUpload
+		}
+	}
+	return OpUnknown
+}
+
+// hostBucket returns the bucket named by a virtual-hosted-style Host, or "".
+func hostBucket(host, domain string) string {
+	if domain == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	suffix := "." + strings.ToLower(domain)
+	if !strings.HasSuffix(host, suffix) {
+		return ""
+	}
+	return strings.TrimSuffix(host, suffix)
+}
