@@ -302,8 +302,13 @@ func (h *handler) getObject(q *request, head bool) error {
 		res, err = h.obj.GetObject(q.r.Context(), in)
 	}
 	if err != nil {
-		if errors.Is(err, object.ErrNotModified) {
-			return h.notModified(q, err)
+		if errors.Is(err, object.ErrNotModified) && res != nil {
+			// 304 carries the validators, and no body.
+			q.w.Header().Set("ETag", quoteETag(res.Version.ETag))
+			q.w.Header().Set("Last-Modified", res.Version.LastModified.UTC().Format(http.TimeFormat))
+			setVersionHeaders(q.w.Header(), res.Version)
+			q.w.WriteHeader(http.StatusNotModified)
+			return nil
 		}
 		return err
 	}
@@ -341,18 +346,6 @@ func (h *handler) getObject(q *request, head bool) error {
 		h.log.Warn("get object: body copy failed", "request_id", requestID(q), "err", err)
 		panic(http.ErrAbortHandler)
 	}
-	return nil
-}
-
-// notModified answers 304 with the object's ETag and Last-Modified.
-func (h *handler) notModified(q *request, err error) error {
-	var nm interface{ Version() meta.Version }
-	if errors.As(err, &nm) {
-		v := nm.Version()
-		q.w.Header().Set("ETag", quoteETag(v.ETag))
-		q.w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
-	}
-	q.w.WriteHeader(http.StatusNotModified)
 	return nil
 }
 
