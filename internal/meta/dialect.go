@@ -1,0 +1,161 @@
+package meta
+
+import (
+	"strconv"
+	"strings"
+)
+
+// dialect is what differs between the SQL databases coffer runs on: DDL
+// and placeholder syntax. Queries themselves are shared and written with
+// "?" placeholders in SQL that SQLite and PostgreSQL both accept.
+type dialect struct {
+	name string
+	// schema creates the tables and indexes if they do not exist. Each
+	// entry is one statement.
+	schema []string
+	// rebind turns a query written with "?" placeholders into the
+	// dialect's syntax.
+	rebind func(query string) string
+	// beginRead starts a transaction that reads one snapshot;
+	// beginWrite one that will write (and, where the database allows,
+	// takes the write lock at once rather than failing to upgrade later).
+	beginRead, beginWrite string
+}
+
+// schemaVersion is the version of the layout below. Bump it (and add a
+// migration) whenever a table changes.
+const schemaVersion = 1
+
+// sqliteDialect is the embedded database.
+//
+// Layout and why:
+//
+//   - versions holds every version and delete marker. seq is the
+//     AUTOINCREMENT row ID, so it grows across the whole store and is never
+//     reused even after deletes; it doubles as Version.Seq.
+//   - is_latest is 1 on exactly one row per (bucket, obj_key): the one with
+//     the largest seq. Every write that changes which row that is (commit,
+//     delete) maintains it in the same transaction. ListLatest is then one
+//     range scan of versions_listing, (bucket, is_latest=1,
+//     delete_marker=0, obj_key > marker), with no grouping or max().
+//   - versions_key (bucket, obj_key, seq DESC) serves "latest of a key"
+//     (first row), ListVersions (key order, newest first) and
+//     emptiness checks.
+//   - Keys and names compare as bytes: SQLite's default BINARY collation
+//     is memcmp over UTF-8, which is the order S3 lists in.
+//   - Parts of versions and uploads are child rows deleted by cascade;
+//     the blob_id indexes answer "is this blob still referenced?".
+//   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
+//     headers, user metadata and tags (NULL = none).
+//
+// PostgreSQL DDL differs only in types and collation: obj_key, name and
+// upload_id need COLLATE "C" for byte order; seq and tasks.id are BIGINT
+// GENERATED ALWAYS AS IDENTITY; INTEGER columns holding nanoseconds or
+// sizes are BIGINT; WITHOUT ROWID is dropped. beginRead is BEGIN ISOLATION
+// LEVEL REPEATABLE READ READ ONLY, beginWrite plain BEGIN.
+var sqliteDialect = dialect{
+	name:       "sqlite",
+	rebind:     func(q string) string { return q },
+	beginRead:  "BEGIN",
+	beginWrite: "BEGIN IMMEDIATE",
+	schema: []string{
+		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS buckets (
+			name       TEXT NOT NULL PRIMARY KEY,
+			owner      TEXT NOT NULL,
+			region     TEXT NOT NULL,
+			created    INTEGER NOT NULL,
+			versioning TEXT NOT NULL,
+			tags       TEXT
+		)`,
+		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
+		`CREATE TABLE IF NOT EXISTS versions (
+			seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+			bucket         TEXT NOT NULL,
+			obj_key        TEXT NOT NULL,
+			version_id     TEXT NOT NULL,
+			is_latest      INTEGER NOT NULL,
+			delete_marker  INTEGER NOT NULL,
+			owner          TEXT NOT NULL,
+			last_modified  INTEGER NOT NULL,
+			size           INTEGER NOT NULL,
+			etag           TEXT NOT NULL,
+			storage_class  TEXT NOT NULL,
+			headers        TEXT,
+			user_meta      TEXT,
+			tags           TEXT,
+			checksum_algo  TEXT NOT NULL,
+			checksum_type  TEXT NOT NULL,
+			checksum_value TEXT NOT NULL,
+			UNIQUE (bucket, obj_key, version_id)
+		)`,
+		`CREATE INDEX IF NOT EXISTS versions_key ON versions (bucket, obj_key, seq DESC)`,
+		`CREATE INDEX IF NOT EXISTS versions_listing ON versions (bucket, is_latest, delete_marker, obj_key)`,
+		`CREATE TABLE IF NOT EXISTS version_parts (
+			seq            INTEGER NOT NULL REFERENCES versions (seq) ON DELETE CASCADE,
+			ord            INTEGER NOT NULL,
+			number         INTEGER NOT NULL,
+			blob_id        TEXT NOT NULL,
+			size           INTEGER NOT NULL,
+			etag           TEXT NOT NULL,
+			checksum_algo  TEXT NOT NULL,
+			checksum_type  TEXT NOT NULL,
+			checksum_value TEXT NOT NULL,
+			last_modified  INTEGER NOT NULL,
+			PRIMARY KEY (seq, ord)
+		) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS version_parts_blob ON version_parts (blob_id)`,
+		`CREATE TABLE IF NOT EXISTS uploads (
+			upload_id     TEXT NOT NULL PRIMARY KEY,
+			bucket        TEXT NOT NULL,
+			obj_key       TEXT NOT NULL,
+			initiated     INTEGER NOT NULL,
+			owner         TEXT NOT NULL,
+			storage_class TEXT NOT NULL,
+			headers       TEXT,
+			user_meta     TEXT,
+			tags          TEXT,
+			checksum_algo TEXT NOT NULL,
+			checksum_type TEXT NOT NULL
+		)`,
+		`CREATE INDEX IF NOT EXISTS uploads_key ON uploads (bucket, obj_key, initiated, upload_id)`,
+		`CREATE TABLE IF NOT EXISTS upload_parts (
+			upload_id      TEXT NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,
+			number         INTEGER NOT NULL,
+			blob_id        TEXT NOT NULL,
+			size           INTEGER NOT NULL,
+			etag           TEXT NOT NULL,
+			checksum_algo  TEXT NOT NULL,
+			checksum_type  TEXT NOT NULL,
+			checksum_value TEXT NOT NULL,
+			last_modified  INTEGER NOT NULL,
+			PRIMARY KEY (upload_id, number)
+		) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS upload_parts_blob ON upload_parts (blob_id)`,
+		`CREATE TABLE IF NOT EXISTS tasks (
+			id       INTEGER PRIMARY KEY AUTOINCREMENT,
+			blob_id  TEXT NOT NULL,
+			enqueued INTEGER NOT NULL
+		)`,
+		`CREATE INDEX IF NOT EXISTS tasks_blob ON tasks (blob_id)`,
+	},
+}
+
+// rebindDollar rewrites "?" placeholders as $1, $2, … (PostgreSQL). The
+// shared queries contain no string literals or comments with "?", so a
+// plain scan is enough.
+func rebindDollar(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
