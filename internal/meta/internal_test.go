@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,9 +35,9 @@ func TestRebindDollar(t *testing.T) {
 	}
 }
 
-// TestListLatestPlan pins the design: listing is an index range scan, not
-// a table scan with grouping or sorting.
-func TestListLatestPlan(t *testing.T) {
+// TestListingPlans pins the design: every listing is an index range scan,
+// never a table scan, grouping or sort.
+func TestListingPlans(t *testing.T) {
 	ctx := context.Background()
 	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
 	if err != nil {
@@ -44,31 +45,140 @@ func TestListLatestPlan(t *testing.T) {
 	}
 	defer s.Close()
 	bd := pageBounds(ListPage{Prefix: "a/", After: "a/b", Limit: 10})
-	q, args := bd.where(`SELECT `+versionCols+` FROM versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`, []any{"b"}, "obj_key")
-	q += ` ORDER BY obj_key LIMIT ?`
-	args = append(args, bd.limit)
-	var plan []string
-	err = s.read(ctx, func(t *txn) error {
-		rows, err := t.query(`EXPLAIN QUERY PLAN `+q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				return err
+	tests := []struct {
+		name, index string
+		q           string
+		args        []any
+	}{
+		{name: "ListLatest", index: "versions_listing"},
+		{name: "ListVersions", index: "versions_key"},
+		{name: "ListUploads", index: "uploads_key"},
+	}
+	tests[0].q, tests[0].args = latestQuery("b", bd)
+	tests[1].q, tests[1].args = versionsQuery("b", bd, 10)
+	tests[2].q, tests[2].args = uploadsQuery("b", bd, 10)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var plan []string
+			err = s.read(ctx, func(tx *txn) error {
+				rows, err := tx.query(`EXPLAIN QUERY PLAN `+tt.q, tt.args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var id, parent, notused int
+					var detail string
+					if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+						return err
+					}
+					plan = append(plan, detail)
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			plan = append(plan, detail)
-		}
-		return rows.Err()
-	})
+			joined := strings.Join(plan, "; ")
+			if !strings.Contains(joined, "USING INDEX "+tt.index) || strings.Contains(joined, "TEMP B-TREE") {
+				t.Fatalf("plan: %s", joined)
+			}
+		})
+	}
+}
+
+// TestCommitFailureFailsTheGroup drives one group by hand: when COMMIT
+// fails, every item that had succeeded gets the error and nothing is
+// stored, while an item that failed on its own keeps its own error.
+func TestCommitFailureFailsTheGroup(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	joined := strings.Join(plan, "; ")
-	if !strings.Contains(joined, "USING INDEX versions_listing") || strings.Contains(joined, "TEMP B-TREE") {
-		t.Fatalf("ListLatest plan: %s", joined)
+	defer s.Close()
+	if err := s.CreateBucket(ctx, Bucket{Name: "b", Owner: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	// From here on this goroutine plays the committer.
+	s.stopCommitter()
+	setup := &txn{ctx: ctx, c: s.w, d: s.d}
+	for _, q := range []string{
+		`CREATE TABLE parent (id INTEGER PRIMARY KEY)`,
+		// A deferred foreign key is checked only at COMMIT.
+		`CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`,
+	} {
+		if _, err := setup.exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit := func(key string, cond Precondition) func(*txn) error {
+		return func(t *txn) error {
+			_, err := commitVersion(t, Version{Bucket: "b", Key: key, VersionID: "v"}, cond)
+			return err
+		}
+	}
+	condErr := errors.New("precondition")
+	op := func(fn func(*txn) error) *writeOp {
+		return &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
+	}
+	batch := []*writeOp{
+		op(commit("a", nil)),
+		op(func(t *txn) error { _, err := t.exec(`INSERT INTO child (pid) VALUES (42)`); return err }),
+		op(commit("c", func(*Version) error { return condErr })),
+		op(commit("d", nil)),
+	}
+	s.commitBatch(batch)
+	for i, o := range batch {
+		<-o.done
+		want := "meta: commit:"
+		if i == 2 {
+			if !errors.Is(o.err, condErr) {
+				t.Errorf("item %d: err = %v, want its own precondition error", i, o.err)
+			}
+			continue
+		}
+		if o.err == nil || !strings.HasPrefix(o.err.Error(), want) {
+			t.Errorf("item %d: err = %v, want the COMMIT error", i, o.err)
+		}
+	}
+	// Nothing of the group is stored and the writer still works.
+	ok := op(commit("e", nil))
+	s.commitBatch([]*writeOp{ok})
+	if ok.err != nil {
+		t.Fatalf("next group: %v", ok.err)
+	}
+	vs, err := s.ListLatest(ctx, "b", ListPage{})
+	if err != nil || len(vs) != 1 || vs[0].Key != "e" {
+		t.Fatalf("stored after failed group: %+v, %v", vs, err)
+	}
+}
+
+// TestWithdrawnWriteIsNotApplied: a caller whose context ends while its
+// write is still queued gets ctx.Err() and the write never happens.
+func TestWithdrawnWriteIsNotApplied(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateBucket(ctx, Bucket{Name: "b", Owner: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	s.stopCommitter()
+	cctx, cancel := context.WithCancel(ctx)
+	o := &writeOp{ctx: cctx, fn: func(t *txn) error {
+		_, err := commitVersion(t, Version{Bucket: "b", Key: "k", VersionID: "v"}, nil)
+		return err
+	}, done: make(chan struct{})}
+	if !o.state.CompareAndSwap(opQueued, opWithdrawn) {
+		t.Fatal("withdraw failed")
+	}
+	cancel()
+	s.commitBatch([]*writeOp{o})
+	vs, err := s.ListLatest(ctx, "b", ListPage{})
+	if err != nil || len(vs) != 0 {
+		t.Fatalf("withdrawn write applied: %+v, %v", vs, err)
 	}
 }

@@ -40,10 +40,12 @@ type SQL struct {
 	w     *conn      // committer goroutine only
 
 	queue    chan *writeOp // unbuffered: a completed send means the committer owns the op
-	quit     chan struct{}
-	stopped  chan struct{}
+	quit     chan struct{} // closed to stop the committer
+	stopped  chan struct{} // closed when the committer has stopped
+	closing  chan struct{} // closed by Close; new reads fail
 	maxBatch int
 
+	stopOnce  sync.Once
 	closeOnce sync.Once
 	closeErr  error
 
@@ -101,6 +103,7 @@ func newSQL(ctx context.Context, d dialect, rdb, wdb *sql.DB, c config) (*SQL, e
 		queue:    make(chan *writeOp),
 		quit:     make(chan struct{}),
 		stopped:  make(chan struct{}),
+		closing:  make(chan struct{}),
 		maxBatch: c.maxBatch,
 	}
 	for range c.readConns {
@@ -151,8 +154,8 @@ func (s *SQL) migrate(ctx context.Context) error {
 // reads in progress, and closes the databases. Writes after Close fail.
 func (s *SQL) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.quit)
-		<-s.stopped
+		close(s.closing)
+		s.stopCommitter()
 		s.resetWriter()
 		for range cap(s.rpool) {
 			if c := <-s.rpool; c != nil {
@@ -162,6 +165,15 @@ func (s *SQL) Close() error {
 		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
 	return s.closeErr
+}
+
+// stopCommitter makes new writes fail and waits for the group in
+// progress.
+func (s *SQL) stopCommitter() {
+	s.stopOnce.Do(func() {
+		close(s.quit)
+		<-s.stopped
+	})
 }
 
 // CommitStats reports how many write transactions the committer has
@@ -264,6 +276,8 @@ func (s *SQL) read(ctx context.Context, fn func(t *txn) error) (err error) {
 	case c = <-s.rpool:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-s.closing:
+		return errClosed
 	}
 	if c == nil {
 		if c, err = openConn(ctx, s.rdb); err != nil {

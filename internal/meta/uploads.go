@@ -210,8 +210,8 @@ func (s *SQL) ListUploads(ctx context.Context, bucket string, page ListPage, upl
 		if bd.empty() || int64(len(out)) >= bd.limit {
 			return nil
 		}
-		q, args := bd.where(`SELECT `+uploadCols+` FROM uploads WHERE bucket = ?`, []any{bucket}, "obj_key")
-		us, err := queryUploads(t, q+` ORDER BY obj_key, initiated, upload_id LIMIT ?`, append(args, bd.limit-int64(len(out)))...)
+		q, args := uploadsQuery(bucket, bd, bd.limit-int64(len(out)))
+		us, err := queryUploads(t, q, args...)
 		if err != nil {
 			return err
 		}
@@ -226,6 +226,13 @@ func (s *SQL) ListUploads(ctx context.Context, bucket string, page ListPage, upl
 		return nil, fmt.Errorf("meta: list uploads %s: %w", bucket, err)
 	}
 	return out, nil
+}
+
+// uploadsQuery lists up to n uploads within bd in listing order: one range
+// scan of the uploads_key index.
+func uploadsQuery(bucket string, bd bounds, n int64) (string, []any) {
+	q, args := bd.where(`SELECT `+uploadCols+` FROM uploads WHERE bucket = ?`, []any{bucket}, "obj_key")
+	return q + ` ORDER BY obj_key, initiated, upload_id LIMIT ?`, append(args, n)
 }
 
 // CompleteUpload implements Store. A part of v that is not a part of the

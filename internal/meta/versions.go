@@ -394,8 +394,7 @@ func (s *SQL) UpdateVersion(ctx context.Context, bucket, key, versionID string, 
 	return out, nil
 }
 
-// ListLatest implements Store. The query is one range scan of the
-// versions_listing index.
+// ListLatest implements Store.
 func (s *SQL) ListLatest(ctx context.Context, bucket string, page ListPage) ([]Version, error) {
 	bd := pageBounds(page)
 	var out []Version
@@ -406,8 +405,8 @@ func (s *SQL) ListLatest(ctx context.Context, bucket string, page ListPage) ([]V
 		if bd.empty() {
 			return nil
 		}
-		q, args := bd.where(`SELECT `+versionCols+` FROM versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`, []any{bucket}, "obj_key")
-		vs, err := queryVersions(t, q+` ORDER BY obj_key LIMIT ?`, append(args, bd.limit)...)
+		q, args := latestQuery(bucket, bd)
+		vs, err := queryVersions(t, q, args...)
 		out = filterPrefix(vs, bd)
 		return err
 	})
@@ -415,6 +414,20 @@ func (s *SQL) ListLatest(ctx context.Context, bucket string, page ListPage) ([]V
 		return nil, fmt.Errorf("meta: list %s: %w", bucket, err)
 	}
 	return out, nil
+}
+
+// latestQuery lists the latest versions within bd: one range scan of the
+// versions_listing index.
+func latestQuery(bucket string, bd bounds) (string, []any) {
+	q, args := bd.where(`SELECT `+versionCols+` FROM versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`, []any{bucket}, "obj_key")
+	return q + ` ORDER BY obj_key LIMIT ?`, append(args, bd.limit)
+}
+
+// versionsQuery lists up to n versions within bd, by key then newest
+// first: one range scan of the versions_key index.
+func versionsQuery(bucket string, bd bounds, n int64) (string, []any) {
+	q, args := bd.where(`SELECT `+versionCols+` FROM versions WHERE bucket = ?`, []any{bucket}, "obj_key")
+	return q + ` ORDER BY obj_key, seq DESC LIMIT ?`, append(args, n)
 }
 
 func filterPrefix(vs []Version, bd bounds) []Version {
@@ -463,8 +476,8 @@ func (s *SQL) ListVersions(ctx context.Context, bucket string, page ListPage, ve
 		if bd.empty() || int64(len(out)) >= bd.limit {
 			return nil
 		}
-		q, args := bd.where(`SELECT `+versionCols+` FROM versions WHERE bucket = ?`, []any{bucket}, "obj_key")
-		vs, err := queryVersions(t, q+` ORDER BY obj_key, seq DESC LIMIT ?`, append(args, bd.limit-int64(len(out)))...)
+		q, args := versionsQuery(bucket, bd, bd.limit-int64(len(out)))
+		vs, err := queryVersions(t, q, args...)
 		out = append(out, filterPrefix(vs, bd)...)
 		return err
 	})
