@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's writes and the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// startCommand runs `coffer ARGS…` in-process until the returned cancel.
+func startCommand(t *testing.T, env map[string]string, args ...string) (addr string, stdout *syncBuffer, stop func() error) {
+	t.Helper()
+	addr = freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append(args, "--listen", addr), stdout, stderr, func(k string) string { return env[k] })
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("coffer exited early: %v\n%s", err, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("coffer did not become ready\n%s", stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-done
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return addr, stdout, stop
+}
+
+func signed(t *testing.T, method, url string, body io.Reader, size int64, access, secret string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ContentLength = size
+	r.Header.Set("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: access, SecretAccessKey: secret},
+		r, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, &out, io.Discard, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "coffer ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+func TestUnknownCommandFails(t *testing.T) {
+	if err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestServerRequiresData(t *testing.T) {
+	err := run(context.Background(), []string{"server", "--listen", "127.0.0.1:0"}, io.Discard, io.Discard, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "data") {
+		t.Fatalf("err = %v, want a data dir error", err)
+	}
+}
+
+// TestDevPrintsEndpointAndCredentials checks the dev banner and that the
+// generated credentials are kept for the next start.
+func TestDevPrintsEndpointAndCredentials(t *testing.T) {
+	dir := t.TempDir()
+	_, out, stop := startCommand(t, nil, "dev", "--data", dir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	first := out.String()
+	for _, want := range []string{"S3 endpoint: http://127.0.0.1:", "access key:", "secret key:", "aws --endpoint-url http://127.0.0.1:"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("dev output lacks %q:\n%s", want, first)
+		}
+	}
+	_, out2, stop2 := startCommand(t, nil, "dev", "--data", dir)
+	if err := stop2(); err != nil {
+		t.Fatal(err)
+	}
+	key := func(s string) string {
+		_, after, _ := strings.Cut(s, "access key:")
+		return strings.Fields(after)[0]
+	}
+	if key(first) != key(out2.String()) {
+		t.Errorf("credentials changed across restarts: %s vs %s", key(first), key(out2.String()))
+	}
+}
+
+// TestGracefulShutdownFinishesInFlightUpload cancels the server (as
+// SIGTERM does) while an upload is half sent, and checks the upload still
+// completes and is readable after a restart.
+func TestGracefulShutdownFinishesInFlightUpload(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIAGRACEFUL", "COFFER_ROOT_SECRET_KEY": "graceful-secret"}
+	addr, _, stop := startCommand(t, env, "server", "--data", dir)
+	base := "http://" + addr
+	resp, err := http.DefaultClient.Do(signed(t, "PUT", base+"/grace", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("create bucket: %s", resp.Status)
+	}
+
+	body := bytes.Repeat([]byte("coffer"), 100_000)
+	pr, pw := io.Pipe()
+	result := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(signed(t, "PUT", base+"/grace/obj", pr, int64(len(body)), "AKIAGRACEFUL", "graceful-secret"))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				err = fmt.Errorf("put: %s", resp.Status)
+			}
+		}
+		result <- err
+	}()
+	half := len(body) / 2
+	if _, err := pw.Write(body[:half]); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// The listener closes at once; the in-flight request goes on.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("listener still open after shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := pw.Write(body[half:]); err != nil {
+		t.Fatalf("write rest: %v (upload: %v)", err, <-result)
+	}
+	pw.Close()
+	if err := <-result; err != nil {
+		t.Fatalf("in-flight upload failed during shutdown: %v", err)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	addr2, _, _ := startCommand(t, env, "server", "--data", dir)
+	resp, err = http.DefaultClient.Do(signed(t, "GET", "http://"+addr2+"/grace/obj", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !bytes.Equal(got, body) {
+		t.Fatalf("after restart: %s, %d bytes (want %d)", resp.Status, len(got), len(body))
+	}
+}
