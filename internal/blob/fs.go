@@ -21,6 +21,11 @@ import (
 // IDs are 128 random bits in lower-case hex. A Put is durable when it
 // returns: the file is fsynced, renamed into place, and its directory is
 // fsynced (as is the parent of any fan-out directory it had to create).
+//
+// Directory fsyncs are not coalesced across Puts: with 65,536 fan-out
+// directories concurrent Puts rarely share one, and funnelling them through
+// one syncing goroutine measured slower than letting the file system batch
+// concurrent fsyncs in its journal.
 type FS struct {
 	dir  string
 	tmp  string
