@@ -135,7 +135,9 @@ type GetInput struct {
 	Cond        Conditions
 }
 
-// ObjectReader is the result of GetObject/HeadObject.
+// ObjectReader is the result of GetObject/HeadObject. With
+// ErrNotModified or ErrPreconditionFailed it is returned too, without a
+// body, so that a 304 can carry ETag and Last-Modified.
 type ObjectReader struct {
 	Version    meta.Version  // Parts loaded
 	Offset     int64         // first byte served
@@ -176,7 +178,7 @@ type ListInput struct {
 	Prefix    string
 	Delimiter string
 	After     string // marker, start-after, or decoded continuation token
-	MaxKeys   int
+	MaxKeys   int    // 0: an empty, untruncated page; < 0 or > 1000: 1000
 }
 
 // ListResult is one page of a listing. NextAfter is the key (or common
@@ -195,7 +197,7 @@ type VersionListInput struct {
 	Delimiter       string
 	KeyMarker       string
 	VersionIDMarker string
-	MaxKeys         int
+	MaxKeys         int // as ListInput.MaxKeys
 }
 
 // VersionListResult is one page of ListObjectVersions.
@@ -258,7 +260,7 @@ type CompleteInput struct {
 type ListPartsInput struct {
 	Bucket, Key, UploadID string
 	PartNumberMarker      int
-	MaxParts              int
+	MaxParts              int // as ListInput.MaxKeys
 }
 
 // ListPartsResult is one page of ListParts.
@@ -276,7 +278,7 @@ type ListUploadsInput struct {
 	Delimiter      string
 	KeyMarker      string
 	UploadIDMarker string
-	MaxUploads     int
+	MaxUploads     int // as ListInput.MaxKeys
 }
 
 // ListUploadsResult is one page of ListMultipartUploads.
