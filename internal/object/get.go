@@ -60,20 +60,21 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (*ObjectReader, e
 	return r, nil
 }
 
-// partExtent locates part number pn of v. A single-part object has exactly
-// one part, number 1: the whole object.
+// partExtent locates part pn of v: the pn-th part in order, which is part
+// number pn unless the upload was completed with gaps in its numbering
+// (clients read parts 1…PartsCount). A single-part object has exactly one
+// part: the whole object.
 func partExtent(v *meta.Version, pn int) (offset, length int64, err error) {
-	if !isMultipart(v) {
+	switch {
+	case !isMultipart(v):
 		if pn == 1 {
 			return 0, v.Size, nil
 		}
-	} else {
-		for _, p := range v.Parts {
-			if p.Number == pn {
-				return offset, p.Size, nil
-			}
+	case pn <= len(v.Parts):
+		for _, p := range v.Parts[:pn-1] {
 			offset += p.Size
 		}
+		return offset, v.Parts[pn-1].Size, nil
 	}
 	return 0, 0, fmt.Errorf("%w: the requested part number %d is not satisfiable", ErrInvalidRange, pn)
 }

@@ -2,7 +2,6 @@ package object
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"testing"
 
@@ -170,5 +169,24 @@ func TestGetVersionErrors(t *testing.T) {
 			wantErr(t, err, tt.want)
 		})
 	}
-	_ = fmt.Sprint
+}
+
+func TestGetPartNumberWithGaps(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("b", "")
+	u := e.newUpload(CreateUploadInput{}, MinPartSize, 10, 20)
+	_, err := u.complete(u.list(1, 3))
+	wantErr(t, err, nil)
+	v, err := e.svc.GetVersion(e.ctx, "b", "k", "")
+	wantErr(t, err, nil)
+	if v.Parts[0].Number != 1 || v.Parts[1].Number != 3 {
+		t.Fatalf("part numbers %d, %d: the version keeps the uploaded numbers", v.Parts[0].Number, v.Parts[1].Number)
+	}
+	// Clients read parts 1…PartsCount: the second part is part 2.
+	got, r := e.read(GetInput{Bucket: "b", Key: "k", PartNumber: 2})
+	if got != string(pattern(20, 2)) || r.PartsCount != 2 || r.Offset != MinPartSize {
+		t.Errorf("part 2: %d bytes at %d, parts count %d", len(got), r.Offset, r.PartsCount)
+	}
+	_, err = e.svc.HeadObject(e.ctx, GetInput{Bucket: "b", Key: "k", PartNumber: 3})
+	wantErr(t, err, ErrInvalidRange)
 }
