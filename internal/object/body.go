@@ -56,6 +56,9 @@ func (s *Service) writeBlob(ctx context.Context, spec bodySpec) (storedBlob, err
 	if spec.size > spec.max {
 		return storedBlob{}, fmt.Errorf("%w: %d bytes exceed the maximum of %d", ErrEntityTooLarge, spec.size, spec.max)
 	}
+	if spec.body == nil {
+		spec.body = bytes.NewReader(nil) // an empty body
+	}
 	br := &bodyReader{r: spec.body, want: spec.size, max: spec.max, md5: md5.New()}
 	if spec.contentMD5 != "" {
 		sum, err := base64.StdEncoding.DecodeString(spec.contentMD5)

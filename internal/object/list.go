@@ -2,6 +2,8 @@ package object
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/coffer-project/coffer/internal/meta"
@@ -48,8 +50,13 @@ func (s *Service) ListObjects(ctx context.Context, in ListInput) (ListResult, er
 // newest first, with the same grouping and counting as ListObjects. When
 // truncated, NextKeyMarker/NextVersionIDMarker name the last version
 // returned, or NextKeyMarker the last common prefix (version marker "").
+// A VersionIDMarker without KeyMarker, or naming no version of KeyMarker,
+// is ErrInvalidArgument.
 func (s *Service) ListObjectVersions(ctx context.Context, in VersionListInput) (VersionListResult, error) {
 	var res VersionListResult
+	if in.VersionIDMarker != "" && in.KeyMarker == "" {
+		return res, fmt.Errorf("%w: a version-id marker cannot be specified without a key marker", ErrInvalidArgument)
+	}
 	if in.MaxKeys == 0 {
 		_, err := s.bucket(ctx, in.Bucket)
 		return res, err
@@ -61,6 +68,9 @@ func (s *Service) ListObjectVersions(ctx context.Context, in VersionListInput) (
 		func(v meta.Version) (string, string) { return v.Key, v.VersionID },
 		func(v meta.Version) { res.Versions = append(res.Versions, v) },
 		func(p string) { res.CommonPrefixes = append(res.CommonPrefixes, p) })
+	if errors.Is(err, meta.ErrNoSuchVersion) {
+		return VersionListResult{}, fmt.Errorf("%w: invalid version id marker %q: %w", ErrInvalidArgument, in.VersionIDMarker, err)
+	}
 	if err != nil {
 		return VersionListResult{}, fromMeta(err)
 	}

@@ -339,3 +339,27 @@ func TestPrefixSuccessor(t *testing.T) {
 		}
 	}
 }
+
+func TestListObjectVersionsMarkers(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("b", meta.VersioningEnabled)
+	v := e.put("b", "k", "x")
+	tests := []struct {
+		name, key, version string
+		want               error
+	}{
+		{"version marker without key marker", "", v.VersionID, ErrInvalidArgument},
+		{"version marker of another key", "other", v.VersionID, ErrInvalidArgument},
+		{"valid markers", "k", v.VersionID, nil},
+		{"key marker only", "k", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := e.svc.ListObjectVersions(e.ctx, VersionListInput{Bucket: "b", KeyMarker: tt.key, VersionIDMarker: tt.version, MaxKeys: 10})
+			wantErr(t, err, tt.want)
+			if err == nil && len(res.Versions) != 0 {
+				t.Errorf("listing after the only version returned %d", len(res.Versions))
+			}
+		})
+	}
+}

@@ -200,3 +200,16 @@ func TestPutObjectMetadata(t *testing.T) {
 		t.Errorf("LastModified %v is not UTC milliseconds", v.LastModified)
 	}
 }
+
+func TestPutObjectNilBody(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("b", "")
+	v, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "empty", Size: 0})
+	wantErr(t, err, nil)
+	if v.Size != 0 || v.ETag != md5hex("") || v.Checksum.Value != crc64nvme(nil) {
+		t.Errorf("empty object = %+v", v)
+	}
+	if got := e.get("b", "empty", ""); got != "" {
+		t.Errorf("body = %q", got)
+	}
+}
