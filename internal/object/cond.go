@@ -48,7 +48,7 @@ func checkRead(c Conditions, v *meta.Version, now time.Time) error {
 func checkCopySource(c Conditions, v *meta.Version, now time.Time) error {
 	err := checkRead(c, v, now)
 	if errors.Is(err, ErrNotModified) {
-		return fmt.Errorf("%w: copy source %s", ErrPreconditionFailed, strings.TrimPrefix(err.Error(), ErrNotModified.Error()+": "))
+		return fmt.Errorf("%w: copy source (%v)", ErrPreconditionFailed, err)
 	}
 	return err
 }
