@@ -85,6 +85,15 @@ func findTool(name string) tool {
 	return tool{err: fmt.Errorf("%s", strings.Join(problems, "; "))}
 }
 
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("[… %d lines]", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
 func firstLine(b []byte) string {
 	line, _, _ := bytes.Cut(bytes.TrimSpace(b), []byte("\n"))
 	return string(line)
@@ -133,6 +142,10 @@ func awsEnv(t *testing.T, home string) []string {
 		"AWS_CONFIG_FILE="+config,
 		"AWS_SHARED_CREDENTIALS_FILE="+creds,
 		"AWS_EC2_METADATA_DISABLED=true",
+		// No retries: a failed or stalled request fails the test instead of
+		// being hidden by a retry.
+		"AWS_MAX_ATTEMPTS=1",
+		"AWS_RETRY_MODE=standard",
 		"AWS_PAGER=",
 		"AWS_CLI_AUTO_PROMPT=off",
 	)
@@ -152,7 +165,7 @@ func (r runner) Run(t *testing.T, args ...string) string {
 	t.Helper()
 	out, errOut, err := r.exec(t, args...)
 	if err != nil {
-		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", r.cmdline(args), err, out, errOut)
+		t.Fatalf("%s: %v\nstdout (end):\n%s\nstderr (end):\n%s", r.cmdline(args), err, lastLines(out, 20), lastLines(errOut, 40))
 	}
 	return out
 }

@@ -151,6 +151,7 @@ func (s *server) start() error {
 	)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
