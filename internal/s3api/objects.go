@@ -324,7 +324,8 @@ func (h *handler) getObject(q *request, head bool) error {
 		p := res.Version.Parts[in.PartNumber-1]
 		setChecksumHeaders(hd, meta.Checksum{Algorithm: p.Checksum.Algorithm, Value: p.Checksum.Value})
 	}
-	if res.PartsCount > 0 {
+	if in.PartNumber > 0 && res.PartsCount > 0 {
+		// S3 reports the part count only to part-number reads.
 		hd.Set("x-amz-mp-parts-count", strconv.Itoa(res.PartsCount))
 	}
 	for k, v := range overrides {
