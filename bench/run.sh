@@ -26,7 +26,7 @@ echo "== machine"
 date -u +"date: %Y-%m-%d %H:%M UTC"
 echo "cpus: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-df -h "$base" | tail -n 1 | awk '{ print "filesystem: " $1 ", " $2 " (" $4 " free), mounted on " $6 }'
+df -hT "$base" | tail -n 1 | awk '{ print "filesystem: " $1 " (" $2 "), " $3 " (" $5 " free), mounted on " $7 }'
 go version
 bench/disk.sh "$base"
 go test -run '^$' -bench . -benchtime 2s ./bench | grep -E '^Benchmark'
