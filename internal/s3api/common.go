@@ -6,9 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
-	"net/http"
 
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/s3err"

@@ -51,7 +51,7 @@ var errorCodes = []struct {
 	{s3.ErrInvalidCopySourceRange, s3err.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"},
 
 	// XML bodies.
-	{s3xml.ErrTooLarge, s3err.MalformedXML, ""},
+	{s3xml.ErrTooLarge, s3err.MaxMessageLengthExceeded, ""},
 	{s3xml.ErrMissingBody, s3err.MissingRequestBodyError, ""},
 	{s3xml.ErrMalformedXML, s3err.MalformedXML, ""},
 
@@ -169,3 +169,13 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, op Op, err 
 	s3err.Write(w, e, id, r.Method == http.MethodHead)
 }
 
+// wrongRegion is S3's answer to a signature scoped to another region.
+func wrongRegion(res *auth.Result, want string) error {
+	code := s3err.AuthorizationHeaderMalformed
+	if res.Presigned {
+		code = s3err.AuthorizationQueryParametersError
+	}
+	return &s3err.Error{Code: code,
+		Message: "The authorization header is malformed; the region '" + res.Region + "' is wrong; expecting '" + want + "'",
+		Extra:   []s3err.KV{{Name: "Region", Value: want}}}
+}

@@ -99,6 +99,10 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, op, errWrongService)
 		return
 	}
+	if res.Region != h.cfg.Region {
+		h.writeError(w, r, op, wrongRegion(res, h.cfg.Region))
+		return
+	}
 	req := &request{op: op, auth: res, r: r, w: w}
 	if err := h.dispatch(req); err != nil {
 		h.writeError(w, r, op, err)

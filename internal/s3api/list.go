@@ -227,9 +227,9 @@ func (h *handler) listMultipartUploads(q *request) error {
 	for _, u := range res.Uploads {
 		out.Uploads = append(out.Uploads, s3xml.Upload{
 			Key: enc.enc(u.Key), UploadID: u.UploadID, Initiated: s3xml.NewTime(u.Initiated),
-			StorageClass: storageClassOrStandard(u.StorageClass),
-			Initiator:    &s3xml.Owner{ID: u.Owner},
-			Owner:        &s3xml.Owner{ID: u.Owner},
+			StorageClass:      storageClassOrStandard(u.StorageClass),
+			Initiator:         &s3xml.Owner{ID: u.Owner},
+			Owner:             &s3xml.Owner{ID: u.Owner},
 			ChecksumAlgorithm: u.ChecksumAlgo, ChecksumType: u.ChecksumType,
 		})
 	}

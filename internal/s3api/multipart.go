@@ -237,9 +237,9 @@ func (h *handler) listParts(q *request) error {
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: id,
 		PartNumberMarker: marker, NextPartNumberMarker: res.NextPartNumberMarker,
 		MaxParts: maxParts, IsTruncated: res.IsTruncated,
-		Initiator:    &s3xml.Owner{ID: res.Upload.Owner},
-		Owner:        &s3xml.Owner{ID: res.Upload.Owner},
-		StorageClass: res.Upload.StorageClass,
+		Initiator:         &s3xml.Owner{ID: res.Upload.Owner},
+		Owner:             &s3xml.Owner{ID: res.Upload.Owner},
+		StorageClass:      res.Upload.StorageClass,
 		ChecksumAlgorithm: res.Upload.ChecksumAlgo,
 		ChecksumType:      res.Upload.ChecksumType,
 	}

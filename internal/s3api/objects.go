@@ -302,6 +302,11 @@ func (h *handler) getObject(q *request, head bool) error {
 		res, err = h.obj.GetObject(q.r.Context(), in)
 	}
 	if err != nil {
+		if in.PartNumber > 0 && errors.Is(err, object.ErrInvalidRange) {
+			// Range and partNumber exclude each other, so an unsatisfiable
+			// read with a part number names a part the object lacks.
+			return &s3err.Error{Code: s3err.InvalidPartNumber}
+		}
 		if errors.Is(err, object.ErrNotModified) && res != nil {
 			// 304 carries the validators, and no body.
 			q.w.Header().Set("ETag", quoteETag(res.Version.ETag))

@@ -41,6 +41,7 @@ var (
 	InvalidPart                                    = Code{"InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
 	InvalidPartOrder                               = Code{"InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
 	InvalidPolicyDocument                          = Code{"InvalidPolicyDocument", http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."}
+	InvalidPartNumber                              = Code{"InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"}
 	InvalidRange                                   = Code{"InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"}
 	InvalidRequest                                 = Code{"InvalidRequest", http.StatusBadRequest, "Invalid Request"}
 	InvalidSecurity                                = Code{"InvalidSecurity", http.StatusForbidden, "The provided security credentials are not valid."}
@@ -95,7 +96,7 @@ func Codes() []Code {
 		IllegalLocationConstraintException, IllegalVersioningConfigurationException, IncompleteBody,
 		InternalError, InvalidAccessKeyId, InvalidArgument, InvalidBucketName, InvalidBucketState,
 		InvalidDigest, InvalidEncryptionAlgorithmError, InvalidLocationConstraint, InvalidObjectState,
-		InvalidPart, InvalidPartOrder, InvalidPolicyDocument, InvalidRange, InvalidRequest, InvalidSecurity,
+		InvalidPart, InvalidPartNumber, InvalidPartOrder, InvalidPolicyDocument, InvalidRange, InvalidRequest, InvalidSecurity,
 		InvalidStorageClass, InvalidTag, InvalidToken, InvalidURI, KeyTooLongError, MalformedACLError,
 		MalformedPOSTRequest, MalformedPolicy, MalformedTrailerError, MalformedXML, MaxMessageLengthExceeded,
 		MetadataTooLarge, MethodNotAllowed, MissingContentLength, MissingRequestBodyError,

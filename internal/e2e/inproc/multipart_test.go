@@ -130,7 +130,8 @@ func TestMultipartUpload(t *testing.T) {
 				t.Errorf("HeadObject part 2: PartsCount %d Content-Length %d", i32(h.PartsCount), i64(h.ContentLength))
 			}
 			_, err = c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), PartNumber: aws.Int32(4)})
-			wantAPIError(t, err, http.StatusBadRequest, "InvalidPart")
+			// S3 answers a part number the object does not have with 416 InvalidPartNumber.
+			wantAPIError(t, err, http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber")
 		})
 
 		t.Run("attributes", func(t *testing.T) {
