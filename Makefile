@@ -44,14 +44,15 @@ gotest:
 	$(GO) test -race -timeout $(TESTTIMEOUT) ./...
 
 # Discover fuzz targets with `go test -list`, which prints a package's
-# matching names followed by its "ok <pkg>" line.
+# matching names followed by its "ok <pkg>" line; run each in turn and
+# report every failing target at the end.
 fuzz:
 	@$(GO) test -list '^Fuzz' ./... \
 	| awk '/^Fuzz/ { f[n++] = $$1; next } /^ok/ { for (i = 0; i < n; i++) print $$2, f[i]; n = 0 }' \
-	| while read -r pkg name; do \
+	| { failed=""; while read -r pkg name; do \
 		echo "== fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
-	done
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" </dev/null || failed="$$failed $$pkg.$$name"; \
+	done; if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; }
 
 bench:
 	bench/run.sh
