@@ -14,7 +14,7 @@ import (
 // mode with synchronous=FULL, so a write is on disk when it returns.
 func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQL, error) {
 	c := newConfig(opts)
-	if path == "" || strings.ContainsAny(path, "?#") {
+	if path == "" || strings.ContainsAny(path, "?") {
 		return nil, fmt.Errorf("meta: open sqlite: unsupported path %q", path)
 	}
 	busy := fmt.Sprint(c.busyTimeout.Milliseconds())
