@@ -27,6 +27,7 @@ def client(endpoint):
         # No retries: a server error must fail the check, not be papered over.
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=32,
+        read_timeout=20,  # a stalled response fails in 20 s, not 60
     )
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", config=cfg)
 
@@ -121,7 +122,32 @@ def delete(s3, workdir):
     s3.delete_bucket(Bucket=bucket)
 
 
-CHECKS = {"multipart": multipart, "paginate": paginate, "delete": delete}
+def empty(s3, workdir):
+    """upload_file of empty files between non-empty ones on one connection.
+
+    boto3 sends every file upload with "Expect: 100-continue", empty ones
+    included; the next request on the same keep-alive connection must still
+    get its own response.
+    """
+    bucket = "boto3-empty"
+    s3.create_bucket(Bucket=bucket)
+    empty_path = os.path.join(workdir, "empty")
+    small_path = os.path.join(workdir, "small")
+    open(empty_path, "wb").close()
+    with open(small_path, "wb") as f:
+        f.write(b"not empty")
+    cfg = TransferConfig(use_threads=False)
+    for i in range(3):
+        s3.upload_file(empty_path, bucket, f"empty-{i}", Config=cfg)
+        s3.upload_file(small_path, bucket, f"small-{i}", Config=cfg)
+    for i in range(3):
+        e = s3.get_object(Bucket=bucket, Key=f"empty-{i}")["Body"].read()
+        check(e == b"", f"empty-{i}: {len(e)} bytes, want 0")
+        b = s3.get_object(Bucket=bucket, Key=f"small-{i}")["Body"].read()
+        check(b == b"not empty", f"small-{i}: {b!r}")
+
+
+CHECKS = {"multipart": multipart, "paginate": paginate, "delete": delete, "empty": empty}
 
 
 def main():
