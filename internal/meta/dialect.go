@@ -20,11 +20,19 @@ type dialect struct {
 	// beginWrite one that will write (and, where the database allows,
 	// takes the write lock at once rather than failing to upgrade later).
 	beginRead, beginWrite string
+	// migrations[v] are the statements that turn a database of schema
+	// version v into version v+1. schema always creates the newest
+	// layout, so a new database needs none of them.
+	migrations map[int][]string
 }
 
 // schemaVersion is the version of the layout below. Bump it (and add a
 // migration) whenever a table changes.
-const schemaVersion = 1
+//
+//   - 1: initial layout.
+//   - 2: inline_data on version_parts and upload_parts; the blob_id
+//     indexes became partial (only parts that have a blob).
+const schemaVersion = 2
 
 // sqliteDialect is the embedded database.
 //
@@ -44,14 +52,21 @@ const schemaVersion = 1
 //   - Keys and names compare as bytes: SQLite's default BINARY collation
 //     is memcmp over UTF-8, which is the order S3 lists in.
 //   - Parts of versions and uploads are child rows deleted by cascade;
-//     the blob_id indexes answer "is this blob still referenced?".
+//     the blob_id indexes answer "is this blob still referenced?". They
+//     are partial indexes over parts that have a blob (non-empty blob_id), so
+//     inline parts cost no index entry; queries that want them repeat
+//     that condition literally, which is how SQLite recognises that a
+//     partial index applies.
+//   - inline_data holds the bytes of a small part kept in the database
+//     (Part.Inline; blob_id is empty then), NULL for a part in a blob. See
+//     the package documentation for why.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
 //     headers, user metadata and tags (NULL = none).
 //
 // PostgreSQL DDL differs only in types and collation: obj_key, name and
 // upload_id need COLLATE "C" for byte order; seq and tasks.id are BIGINT
 // GENERATED ALWAYS AS IDENTITY; INTEGER columns holding nanoseconds or
-// sizes are BIGINT; WITHOUT ROWID is dropped. beginRead is BEGIN ISOLATION
+// sizes are BIGINT; inline_data is BYTEA; WITHOUT ROWID is dropped. beginRead is BEGIN ISOLATION
 // LEVEL REPEATABLE READ READ ONLY, beginWrite plain BEGIN.
 var sqliteDialect = dialect{
 	name:       "sqlite",
@@ -102,9 +117,10 @@ var sqliteDialect = dialect{
 			checksum_type  TEXT NOT NULL,
 			checksum_value TEXT NOT NULL,
 			last_modified  INTEGER NOT NULL,
+			inline_data    BLOB,
 			PRIMARY KEY (seq, ord)
 		) WITHOUT ROWID`,
-		`CREATE INDEX IF NOT EXISTS version_parts_blob ON version_parts (blob_id)`,
+		versionPartsBlobIndex,
 		`CREATE TABLE IF NOT EXISTS uploads (
 			upload_id     TEXT NOT NULL PRIMARY KEY,
 			bucket        TEXT NOT NULL,
@@ -129,9 +145,10 @@ var sqliteDialect = dialect{
 			checksum_type  TEXT NOT NULL,
 			checksum_value TEXT NOT NULL,
 			last_modified  INTEGER NOT NULL,
+			inline_data    BLOB,
 			PRIMARY KEY (upload_id, number)
 		) WITHOUT ROWID`,
-		`CREATE INDEX IF NOT EXISTS upload_parts_blob ON upload_parts (blob_id)`,
+		uploadPartsBlobIndex,
 		`CREATE TABLE IF NOT EXISTS tasks (
 			id       INTEGER PRIMARY KEY AUTOINCREMENT,
 			blob_id  TEXT NOT NULL,
@@ -139,7 +156,24 @@ var sqliteDialect = dialect{
 		)`,
 		`CREATE INDEX IF NOT EXISTS tasks_blob ON tasks (blob_id)`,
 	},
+	migrations: map[int][]string{
+		1: {
+			`ALTER TABLE version_parts ADD COLUMN inline_data BLOB`,
+			`ALTER TABLE upload_parts ADD COLUMN inline_data BLOB`,
+			`DROP INDEX IF EXISTS version_parts_blob`,
+			versionPartsBlobIndex,
+			`DROP INDEX IF EXISTS upload_parts_blob`,
+			uploadPartsBlobIndex,
+		},
+	},
 }
+
+// The blob_id indexes, shared by the schema and the migration to version 2.
+// Partial index syntax is the same in SQLite and PostgreSQL.
+const (
+	versionPartsBlobIndex = `CREATE INDEX IF NOT EXISTS version_parts_blob ON version_parts (blob_id) WHERE blob_id <> ''`
+	uploadPartsBlobIndex  = `CREATE INDEX IF NOT EXISTS upload_parts_blob ON upload_parts (blob_id) WHERE blob_id <> ''`
+)
 
 // rebindDollar rewrites "?" placeholders as $1, $2, … (PostgreSQL). The
 // shared queries contain no string literals or comments with "?", so a

@@ -4,10 +4,24 @@
 // The embedded dialect is SQLite (modernc.org/sqlite, WAL, synchronous=FULL).
 // Every query is written to stay portable to PostgreSQL; only DDL may differ.
 //
-// Object data never lives here: a version points at immutable blobs by ID
-// (see package blob). Whenever a commit drops the last reference to a blob,
+// Object data lives in immutable blobs (see package blob) that a version
+// points at by ID. Whenever a commit drops the last reference to a blob,
 // the same transaction enqueues the blob for deletion, so a blob that a
 // committed version points at is never lost and none is orphaned forever.
+//
+// The exception is small data, kept inline: a Part whose BlobID is empty
+// carries its bytes in Part.Inline, stored in the part's row and written in
+// the same transaction as the version (package object decides what is
+// small; by default up to 32 KiB). A blob costs two fsyncs of its own (the
+// file, then its directory) before the metadata commit may even start,
+// while the commit's WAL fsync is shared by every write of a group commit.
+// Inline, a small PUT costs a share of one grouped fsync and nothing else.
+// Durability is unchanged: CommitVersion returns only after the WAL holding
+// the version row and its data is on disk (synchronous=FULL), just as the
+// blob path returns only after the blob and then the row are. A crash before
+// the commit leaves nothing at all, not even a blob to sweep. Inline parts
+// have no blob to reference, enqueue or delete: every piece of blob
+// bookkeeping ignores an empty BlobID.
 package meta
 
 import (
@@ -69,7 +83,8 @@ type Checksum struct {
 // version's size.
 type Part struct {
 	Number       int
-	BlobID       string // blob holding exactly this part's bytes
+	BlobID       string // blob holding exactly this part's bytes; "" when Inline holds them
+	Inline       []byte // data of a small part kept in the metadata store; BlobID is empty then
 	Size         int64
 	ETag         string // hex MD5 of the part, unquoted
 	Checksum     Checksum
@@ -215,7 +230,9 @@ type Store interface {
 	// CompleteUpload removes the upload and its part records, enqueues the
 	// blobs of parts not listed in v.Parts, and commits v exactly as
 	// CommitVersion does (same cond semantics), all in one transaction.
-	// v.Parts must reference parts of the upload (by BlobID). Returns
+	// Each of v.Parts must be a part of the upload with the same Number and
+	// BlobID, else ErrNoSuchPart; the data of an inline part is moved from
+	// the upload part (v.Parts[i].Inline is ignored). Returns
 	// ErrNoSuchUpload if the upload is gone.
 	CompleteUpload(ctx context.Context, uploadID string, v Version, cond Precondition) (Version, error)
 	// AbortUpload removes the upload and enqueues all its part blobs.
@@ -223,14 +240,16 @@ type Store interface {
 	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
 
 	// EnqueueBlobs records blobs to delete (for example a blob written for
-	// a request that then failed before committing).
+	// a request that then failed before committing). Empty IDs (inline
+	// parts) are ignored.
 	EnqueueBlobs(ctx context.Context, blobIDs ...string) error
 	// PendingTasks returns up to limit queued deletions, oldest first.
 	PendingTasks(ctx context.Context, limit int) ([]Task, error)
 	// FinishTasks removes completed tasks.
 	FinishTasks(ctx context.Context, ids ...int64) error
 	// BlobReferenced reports whether any version, part or queued task
-	// refers to blobID (used by the start-up orphan sweep).
+	// refers to blobID (used by the start-up orphan sweep). It is false
+	// for "": inline parts refer to no blob.
 	BlobReferenced(ctx context.Context, blobID string) (bool, error)
 
 	// Close releases the database.

@@ -143,6 +143,17 @@ func (s *SQL) migrate(ctx context.Context) error {
 		return fmt.Errorf("meta: schema: %w", err)
 	case v > schemaVersion:
 		return fmt.Errorf("meta: database schema version %d is newer than this program's %d", v, schemaVersion)
+	case v < schemaVersion:
+		for ; v < schemaVersion; v++ {
+			for _, stmt := range s.d.migrations[v] {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("meta: schema: migrate from version %d: %w", v, err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE schema_version SET version = ?`), schemaVersion); err != nil {
+			return fmt.Errorf("meta: schema: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("meta: schema: %w", err)

@@ -7,11 +7,17 @@ import (
 
 // EnqueueBlobs implements Store.
 func (s *SQL) EnqueueBlobs(ctx context.Context, blobIDs ...string) error {
-	if len(blobIDs) == 0 {
+	ids := make([]string, 0, len(blobIDs))
+	for _, id := range blobIDs {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
 	err := s.write(ctx, func(t *txn) error {
-		for _, id := range blobIDs {
+		for _, id := range ids {
 			if err := enqueue(t, id); err != nil {
 				return err
 			}
@@ -70,11 +76,12 @@ func (s *SQL) FinishTasks(ctx context.Context, ids ...int64) error {
 
 // BlobReferenced implements Store.
 func (s *SQL) BlobReferenced(ctx context.Context, blobID string) (bool, error) {
+	if blobID == "" {
+		return false, nil
+	}
 	var used bool
 	err := s.read(ctx, func(t *txn) (err error) {
-		used, err = t.exists(`SELECT 1 FROM version_parts WHERE blob_id = ?
-			UNION ALL SELECT 1 FROM upload_parts WHERE blob_id = ?
-			UNION ALL SELECT 1 FROM tasks WHERE blob_id = ? LIMIT 1`, blobID, blobID, blobID)
+		used, err = t.exists(partRefQuery+` UNION ALL SELECT 1 FROM tasks WHERE blob_id = ? LIMIT 1`, blobID, blobID, blobID)
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -64,6 +66,35 @@ func getUpload(t *txn, bucket, key, uploadID string) (Upload, error) {
 	return us[0], nil
 }
 
+// uploadPartRef is what CompleteUpload needs to know of an upload part.
+type uploadPartRef struct {
+	blobID string
+	size   int64
+}
+
+// uploadPartRefs returns the upload's parts by number, without inline data.
+func uploadPartRefs(t *txn, uploadID string) (map[int]uploadPartRef, error) {
+	rows, err := t.query(`SELECT number, blob_id, size FROM upload_parts WHERE upload_id = ?`, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	refs := make(map[int]uploadPartRef)
+	for rows.Next() {
+		var (
+			n   int
+			ref uploadPartRef
+		)
+		if err := rows.Scan(&n, &ref.blobID, &ref.size); err != nil {
+			return nil, err
+		}
+		refs[n] = ref
+	}
+	return refs, rows.Err()
+}
+
+// uploadPartBlobs returns the blob IDs of an upload's parts ("" for inline
+// parts).
 func uploadPartBlobs(t *txn, uploadID string) ([]string, error) {
 	rows, err := t.query(`SELECT blob_id FROM upload_parts WHERE upload_id = ? ORDER BY number`, uploadID)
 	if err != nil {
@@ -128,6 +159,9 @@ func (s *SQL) PutPart(ctx context.Context, uploadID string, p Part) error {
 	if p.Number < 1 {
 		return fmt.Errorf("meta: put part %d of upload %s: part numbers start at 1", p.Number, uploadID)
 	}
+	if err := checkPart(p); err != nil {
+		return fmt.Errorf("meta: put part %d of upload %s: %w", p.Number, uploadID, err)
+	}
 	err := s.write(ctx, func(t *txn) error {
 		if _, err := getUpload(t, "", "", uploadID); err != nil {
 			return err
@@ -144,8 +178,8 @@ func (s *SQL) PutPart(ctx context.Context, uploadID string, p Part) error {
 				return err
 			}
 		}
-		_, err = t.exec(`INSERT INTO upload_parts (upload_id, `+partCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			uploadID, p.Number, p.BlobID, p.Size, p.ETag, p.Checksum.Algorithm, p.Checksum.Type, p.Checksum.Value, toNanos(p.LastModified))
+		_, err = t.exec(`INSERT INTO upload_parts (upload_id, `+partCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append([]any{uploadID}, partArgs(p)...)...)
 		if err != nil {
 			return err
 		}
@@ -236,8 +270,12 @@ func uploadsQuery(bucket string, bd bounds, n int64) (string, []any) {
 }
 
 // CompleteUpload implements Store. A part of v that is not a part of the
-// upload (by BlobID) fails with ErrNoSuchPart. The upload must belong to
-// v.Bucket and v.Key, else ErrNoSuchUpload.
+// upload (same Number, BlobID and Size) fails with ErrNoSuchPart. The
+// upload must belong to v.Bucket and v.Key, else ErrNoSuchUpload.
+//
+// Inline data is read here, inside the transaction, for the listed parts
+// only, so the caller need not carry it and a stale copy cannot be
+// committed.
 func (s *SQL) CompleteUpload(ctx context.Context, uploadID string, v Version, cond Precondition) (Version, error) {
 	if err := checkVersion(v); err != nil {
 		return Version{}, fmt.Errorf("meta: complete upload %s: %w", uploadID, err)
@@ -247,20 +285,31 @@ func (s *SQL) CompleteUpload(ctx context.Context, uploadID string, v Version, co
 		if _, err := getUpload(t, v.Bucket, v.Key, uploadID); err != nil {
 			return err
 		}
-		blobs, err := uploadPartBlobs(t, uploadID)
+		refs, err := uploadPartRefs(t, uploadID)
 		if err != nil {
 			return err
 		}
-		have := make(map[string]bool, len(blobs))
-		for _, id := range blobs {
-			have[id] = true
-		}
-		used := make(map[string]bool, len(v.Parts))
-		for _, p := range v.Parts {
-			if !have[p.BlobID] {
-				return fmt.Errorf("part %d (blob %s): %w", p.Number, p.BlobID, ErrNoSuchPart)
+		v := v
+		v.Parts = append([]Part(nil), v.Parts...)
+		used := make(map[int]bool, len(v.Parts))
+		for i := range v.Parts {
+			p := &v.Parts[i]
+			ref, ok := refs[p.Number]
+			if !ok || ref.blobID != p.BlobID || ref.size != p.Size {
+				return fmt.Errorf("part %d (blob %q): %w", p.Number, p.BlobID, ErrNoSuchPart)
 			}
-			used[p.BlobID] = true
+			p.Inline = nil
+			if p.BlobID == "" {
+				err := t.scanOne(`SELECT inline_data FROM upload_parts WHERE upload_id = ? AND number = ?`,
+					[]any{uploadID, p.Number}, &p.Inline)
+				if err != nil {
+					return err
+				}
+			}
+			if err := checkPart(*p); err != nil {
+				return err
+			}
+			used[p.Number] = true
 		}
 		out, err = commitVersion(t, v, cond)
 		if err != nil {
@@ -270,9 +319,9 @@ func (s *SQL) CompleteUpload(ctx context.Context, uploadID string, v Version, co
 			return err
 		}
 		var unused []string
-		for _, id := range blobs {
-			if !used[id] {
-				unused = append(unused, id)
+		for _, n := range slices.Sorted(maps.Keys(refs)) {
+			if !used[n] {
+				unused = append(unused, refs[n].blobID)
 			}
 		}
 		return enqueueUnreferenced(t, unused)

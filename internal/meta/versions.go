@@ -10,7 +10,7 @@ import (
 
 const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value`
 
-const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified`
+const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
 func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	var (
@@ -45,9 +45,33 @@ func scanPart(sc interface{ Scan(...any) error }) (Part, error) {
 		p  Part
 		lm int64
 	)
-	err := sc.Scan(&p.Number, &p.BlobID, &p.Size, &p.ETag, &p.Checksum.Algorithm, &p.Checksum.Type, &p.Checksum.Value, &lm)
+	err := sc.Scan(&p.Number, &p.BlobID, &p.Size, &p.ETag, &p.Checksum.Algorithm, &p.Checksum.Type, &p.Checksum.Value, &lm, &p.Inline)
 	p.LastModified = fromNanos(lm)
 	return p, err
+}
+
+// partArgs are the values of partCols for p.
+func partArgs(p Part) []any {
+	var inline []byte // NULL: the data is in a blob
+	if p.BlobID == "" {
+		inline = p.Inline
+		if inline == nil {
+			inline = []byte{} // an empty inline part, not a missing one
+		}
+	}
+	return []any{p.Number, p.BlobID, p.Size, p.ETag, p.Checksum.Algorithm, p.Checksum.Type, p.Checksum.Value, toNanos(p.LastModified), inline}
+}
+
+// checkPart rejects a part that has both or neither of a blob and inline
+// data of its size.
+func checkPart(p Part) error {
+	switch {
+	case p.BlobID != "" && p.Inline != nil:
+		return fmt.Errorf("part %d has both blob %s and inline data", p.Number, p.BlobID)
+	case p.BlobID == "" && int64(len(p.Inline)) != p.Size:
+		return fmt.Errorf("part %d has %d bytes of inline data and size %d", p.Number, len(p.Inline), p.Size)
+	}
+	return nil
 }
 
 func queryVersions(t *txn, q string, args ...any) ([]Version, error) {
@@ -164,8 +188,8 @@ func insertVersion(t *txn, v *Version) error {
 		return err
 	}
 	for i, p := range v.Parts {
-		_, err := t.exec(`INSERT INTO version_parts (seq, ord, `+partCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			v.Seq, i, p.Number, p.BlobID, p.Size, p.ETag, p.Checksum.Algorithm, p.Checksum.Type, p.Checksum.Value, toNanos(p.LastModified))
+		_, err := t.exec(`INSERT INTO version_parts (seq, ord, `+partCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append([]any{v.Seq, i}, partArgs(p)...)...)
 		if err != nil {
 			return err
 		}
@@ -199,9 +223,15 @@ func removeVersion(t *txn, v Version, parts []Part) error {
 	return enqueueUnreferenced(t, blobs)
 }
 
+// partRefQuery finds the version and upload parts that refer to a blob; its
+// arguments are the blob ID twice. The repeated condition "blob_id is not
+// empty" lets SQLite use the partial blob_id indexes.
+const partRefQuery = `SELECT 1 FROM version_parts WHERE blob_id = ? AND blob_id <> ''
+	UNION ALL SELECT 1 FROM upload_parts WHERE blob_id = ? AND blob_id <> ''`
+
 // enqueueUnreferenced queues for deletion each blob that no version or
 // upload part refers to (a blob may be shared, for example by a copy that
-// only re-sealed the object key).
+// only re-sealed the object key). Empty IDs, of inline parts, are skipped.
 func enqueueUnreferenced(t *txn, blobs []string) error {
 	seen := make(map[string]bool, len(blobs))
 	for _, id := range blobs {
@@ -209,7 +239,7 @@ func enqueueUnreferenced(t *txn, blobs []string) error {
 			continue
 		}
 		seen[id] = true
-		used, err := t.exists(`SELECT 1 FROM version_parts WHERE blob_id = ? UNION ALL SELECT 1 FROM upload_parts WHERE blob_id = ? LIMIT 1`, id, id)
+		used, err := t.exists(partRefQuery+` LIMIT 1`, id, id)
 		if err != nil {
 			return err
 		}
@@ -252,6 +282,15 @@ func checkVersion(v Version) error {
 		return errors.New("empty version ID")
 	case v.DeleteMarker && len(v.Parts) > 0:
 		return errors.New("delete marker with parts")
+	}
+	return nil
+}
+
+func checkParts(parts []Part) error {
+	for _, p := range parts {
+		if err := checkPart(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -312,11 +351,15 @@ func commitVersion(t *txn, v Version, cond Precondition) (Version, error) {
 // CommitVersion implements Store. cond sees the current latest version
 // without its parts.
 func (s *SQL) CommitVersion(ctx context.Context, v Version, cond Precondition) (Version, error) {
-	if err := checkVersion(v); err != nil {
+	err := checkVersion(v)
+	if err == nil {
+		err = checkParts(v.Parts)
+	}
+	if err != nil {
 		return Version{}, fmt.Errorf("meta: commit %s/%s: %w", v.Bucket, v.Key, err)
 	}
 	var out Version
-	err := s.write(ctx, func(t *txn) (err error) {
+	err = s.write(ctx, func(t *txn) (err error) {
 		out, err = commitVersion(t, v, cond)
 		return err
 	})

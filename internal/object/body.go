@@ -17,7 +17,8 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
-// bodySpec describes a request body to store as one blob.
+// bodySpec describes a request body to store as one part: in a blob, or
+// inline in the metadata store when it is small.
 type bodySpec struct {
 	body       io.Reader
 	size       int64 // declared size; -1 unknown
@@ -27,21 +28,24 @@ type bodySpec struct {
 	storeAlgo  checksum.Algorithm // algorithm of the checksum to store ("" → sent algorithm, else CRC64NVME)
 }
 
-// storedBlob is a body that was verified and made durable.
-type storedBlob struct {
-	id       string
+// storedBody is a verified body: either in a durable blob (id), or held
+// in memory (inline) to be committed with the metadata.
+type storedBody struct {
+	id       string // "" when inline
+	inline   []byte // the data when it is kept inline; nil for a blob
 	size     int64
 	md5      []byte
-	checksum meta.Checksum // FULL_OBJECT over this blob
+	checksum meta.Checksum // FULL_OBJECT over this body
 }
 
-func (b storedBlob) etag() string { return hex.EncodeToString(b.md5) }
+func (b storedBody) etag() string { return hex.EncodeToString(b.md5) }
 
-// part returns the blob as a version part or upload part.
-func (b storedBlob) part(number int, now time.Time) meta.Part {
+// part returns the body as a version part or upload part.
+func (b storedBody) part(number int, now time.Time) meta.Part {
 	return meta.Part{
 		Number:       number,
 		BlobID:       b.id,
+		Inline:       b.inline,
 		Size:         b.size,
 		ETag:         b.etag(),
 		Checksum:     b.checksum,
@@ -49,12 +53,18 @@ func (b storedBlob) part(number int, now time.Time) meta.Part {
 	}
 }
 
-// writeBlob streams spec.body into a new blob, hashing as it goes. Every
-// check (size, Content-MD5, checksum) runs before the reader reports EOF to
-// the blob store, so a body that fails verification never becomes a blob.
-func (s *Service) writeBlob(ctx context.Context, spec bodySpec) (storedBlob, error) {
+// storeBody verifies spec.body and stores it. Every check (size,
+// Content-MD5, checksum) runs in one bodyReader before it reports EOF, so a
+// body that fails verification is never stored.
+//
+// A body whose declared size is at most s.inlineMax() is read into memory
+// (exactly size+1 bytes are allocated) and returned as inline data, to be
+// committed in the same metadata transaction as its version or part: no
+// blob, no blob fsyncs (see DefaultInlineMax). Any other body streams into a
+// new blob, which is durable when this returns.
+func (s *Service) storeBody(ctx context.Context, spec bodySpec) (storedBody, error) {
 	if spec.size > spec.max {
-		return storedBlob{}, fmt.Errorf("%w: %d bytes exceed the maximum of %d", ErrEntityTooLarge, spec.size, spec.max)
+		return storedBody{}, fmt.Errorf("%w: %d bytes exceed the maximum of %d", ErrEntityTooLarge, spec.size, spec.max)
 	}
 	if spec.body == nil {
 		spec.body = bytes.NewReader(nil) // an empty body
@@ -63,21 +73,21 @@ func (s *Service) writeBlob(ctx context.Context, spec bodySpec) (storedBlob, err
 	if spec.contentMD5 != "" {
 		sum, err := base64.StdEncoding.DecodeString(spec.contentMD5)
 		if err != nil || len(sum) != md5.Size {
-			return storedBlob{}, fmt.Errorf("%w: the Content-MD5 you specified is not valid", ErrInvalidDigest)
+			return storedBody{}, fmt.Errorf("%w: the Content-MD5 you specified is not valid", ErrInvalidDigest)
 		}
 		br.wantMD5 = sum
 	}
 
 	sentAlgo, err := parseAlgo(spec.sent.Algorithm)
 	if err != nil {
-		return storedBlob{}, err
+		return storedBody{}, err
 	}
 	if sentAlgo != "" {
 		br.sent, br.sentAlgo, br.trailer = sentAlgo.New(), sentAlgo, spec.sent.Trailer
 		if spec.sent.Value != "" {
 			v, err := decodeChecksum(sentAlgo, spec.sent.Value)
 			if err != nil {
-				return storedBlob{}, err
+				return storedBody{}, err
 			}
 			br.sentValue = v
 		} else if spec.sent.Trailer == nil {
@@ -86,7 +96,7 @@ func (s *Service) writeBlob(ctx context.Context, spec bodySpec) (storedBlob, err
 			br.sent = nil
 		}
 	} else if spec.sent.Value != "" {
-		return storedBlob{}, fmt.Errorf("%w: a checksum value was sent without its algorithm", ErrInvalidRequest)
+		return storedBody{}, fmt.Errorf("%w: a checksum value was sent without its algorithm", ErrInvalidRequest)
 	}
 
 	storeAlgo := cmp.Or(spec.storeAlgo, sentAlgo, checksum.CRC64NVME)
@@ -96,27 +106,53 @@ func (s *Service) writeBlob(ctx context.Context, spec bodySpec) (storedBlob, err
 		br.store = storeAlgo.New()
 	}
 
-	id, n, err := s.Blobs.Put(ctx, br)
-	if err != nil {
-		if br.err != nil && br.err != io.EOF {
-			return storedBlob{}, br.err // our verdict, or the body's own error, unwrapped by the store
-		}
-		return storedBlob{}, fmt.Errorf("object: store blob: %w", err)
-	}
-	if n != br.n || br.err != io.EOF {
-		s.discard(id)
-		return storedBlob{}, fmt.Errorf("object: blob store kept %d of %d bytes", n, br.n)
-	}
-	return storedBlob{
-		id:   id,
-		size: n,
-		md5:  br.md5.Sum(nil),
-		checksum: meta.Checksum{
+	sum := func() meta.Checksum {
+		return meta.Checksum{
 			Algorithm: string(storeAlgo),
 			Type:      string(checksum.TypeFullObject),
 			Value:     checksum.Encode(br.store.Sum(nil)),
-		},
-	}, nil
+		}
+	}
+
+	if spec.size >= 0 && spec.size <= s.inlineMax() {
+		data, err := readInline(br, spec.size)
+		if err != nil {
+			return storedBody{}, err
+		}
+		return storedBody{inline: data, size: br.n, md5: br.md5.Sum(nil), checksum: sum()}, nil
+	}
+
+	id, n, err := s.Blobs.Put(ctx, br)
+	if err != nil {
+		if br.err != nil && br.err != io.EOF {
+			return storedBody{}, br.err // our verdict, or the body's own error, unwrapped by the store
+		}
+		return storedBody{}, fmt.Errorf("object: store blob: %w", err)
+	}
+	if n != br.n || br.err != io.EOF {
+		s.discard(id)
+		return storedBody{}, fmt.Errorf("object: blob store kept %d of %d bytes", n, br.n)
+	}
+	return storedBody{id: id, size: n, md5: br.md5.Sum(nil), checksum: sum()}, nil
+}
+
+// readInline reads a body of the declared size (br.want == size) to its
+// verified end. The buffer has one byte more than size, so each Read has
+// room to return data or the end: br fails a body that is longer than
+// declared as soon as the extra byte arrives, so it never fills.
+func readInline(br *bodyReader, size int64) ([]byte, error) {
+	buf := make([]byte, size+1)
+	n := 0
+	for {
+		m, err := br.Read(buf[n:])
+		n += m
+		switch {
+		case err == io.EOF:
+			return buf[:n:n], nil // br verified size and digests
+		case err != nil:
+			return nil, err // br.err: our verdict or the body's own error
+		}
+	}
 }
 
 // parseAlgo parses a checksum algorithm name the client sent; "" is none.

@@ -33,9 +33,10 @@ func (s *Service) copySource(ctx context.Context, bucket, key, versionID string,
 // come from the source (except the website redirect location, which is per
 // object); tags come from the source unless ReplaceTags. The destination's
 // storage class is Dst.StorageClass (default STANDARD). The data is copied
-// into a new blob, so the copy's ETag is the MD5 of its data, also when the
-// source was a multipart object. Its checksum uses Dst.Checksum.Algorithm,
-// else the source's algorithm, else CRC64NVME, always FULL_OBJECT.
+// into a new blob (or inline, when small), so the copy's ETag is the MD5 of
+// its data, also when the source was a multipart object. Its checksum uses
+// Dst.Checksum.Algorithm, else the source's algorithm, else CRC64NVME,
+// always FULL_OBJECT.
 // A source larger than 5 GiB is ErrInvalidRequest (use UploadPartCopy);
 // copying the latest version onto itself without changing metadata,
 // storage class, redirect location or checksum algorithm is
@@ -99,16 +100,16 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, m
 	}
 	body := newPartsReader(ctx, s.Blobs, src.Parts, 0, src.Size)
 	defer body.Close()
-	blob, err := s.writeBlob(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo})
+	data, err := s.storeBody(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo})
 	if err != nil {
 		return meta.Version{}, src, err
 	}
 	now := s.now()
 	v.LastModified = now
-	v.Size = blob.size
-	v.ETag = blob.etag()
-	v.Checksum = blob.checksum
-	v.Parts = []meta.Part{blob.part(0, now)}
+	v.Size = data.size
+	v.ETag = data.etag()
+	v.Checksum = data.checksum
+	v.Parts = []meta.Part{data.part(0, now)}
 	stored, err := s.commit(ctx, v, cond)
 	return stored, src, err
 }

@@ -11,8 +11,10 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
-func TestCopyObject(t *testing.T) {
-	e := newEnv(t)
+func TestCopyObject(t *testing.T) { eachStorage(t, testCopyObject) }
+
+func testCopyObject(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("src", meta.VersioningEnabled)
 	e.bucket("dst", "")
 	srcIn := PutInput{
@@ -135,8 +137,10 @@ func TestCopyObjectErrors(t *testing.T) {
 	e.assertNoGarbage("b")
 }
 
-func TestCopyMultipartObject(t *testing.T) {
-	e := newEnv(t)
+func TestCopyMultipartObject(t *testing.T) { eachStorage(t, testCopyMultipartObject) }
+
+func testCopyMultipartObject(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	p1, p2 := pattern(MinPartSize, 7), pattern(123, 8)
 	src := e.multipart(CreateUploadInput{Bucket: "b", Key: "mp", ChecksumAlgo: "CRC32C"}, p1, p2)

@@ -11,8 +11,11 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
+// The tests of collection and recovery count blobs, so every body goes to
+// one.
+
 func TestRecover(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, blobsOnly)
 	e.bucket("b", "")
 	kept := e.put("b", "k", "kept")
 	orphan, _, err := e.fs.Put(e.ctx, strings.NewReader("nobody refers to me"))
@@ -40,7 +43,7 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRunGC(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, blobsOnly)
 	e.bucket("b", "")
 	e.svc.GCInterval = time.Hour // only nudges wake it
 	ctx, cancel := context.WithCancel(e.ctx)
@@ -60,7 +63,7 @@ func TestRunGC(t *testing.T) {
 }
 
 func TestCollectGarbageRetriesFailedDeletes(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, blobsOnly)
 	e.bucket("b", "")
 	e.put("b", "k", "one")
 	e.put("b", "k", "two")
@@ -77,8 +80,14 @@ func TestCollectGarbageRetriesFailedDeletes(t *testing.T) {
 	}
 }
 
+// TestFailedCommitQueuesBlob: a body stored for a commit that then fails
+// leaves nothing behind (inline, there is nothing to queue).
 func TestFailedCommitQueuesBlob(t *testing.T) {
-	e := newEnv(t)
+	eachStorage(t, testFailedCommitQueuesBlob)
+}
+
+func testFailedCommitQueuesBlob(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", meta.VersioningEnabled)
 	// The bucket disappears while the body uploads: the commit fails
 	// after the blob was written.

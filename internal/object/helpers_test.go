@@ -52,7 +52,18 @@ type env struct {
 	clock  *testClock
 }
 
+// blobsOnly is a Service.InlineMax that stores every body in a blob.
+const blobsOnly = -1
+
+// newEnv returns an env whose Service has the default InlineMax: small
+// bodies are kept inline in the metadata store.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, 0)
+}
+
+// newEnvWith returns an env whose Service has the given InlineMax.
+func newEnvWith(t testing.TB, inlineMax int64) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -74,7 +85,18 @@ func newEnv(t testing.TB) *env {
 		fs:     fs,
 		faulty: faulty,
 		clock:  clock,
-		svc:    &Service{Meta: m, Blobs: faulty, Now: clock.Now},
+		svc:    &Service{Meta: m, Blobs: faulty, Now: clock.Now, InlineMax: inlineMax},
+	}
+}
+
+// eachStorage runs fn once with the default InlineMax, where small bodies
+// are stored inline, and once storing every body in a blob.
+func eachStorage(t *testing.T, fn func(t *testing.T, inlineMax int64)) {
+	for _, m := range []struct {
+		name      string
+		inlineMax int64
+	}{{"inline", 0}, {"blobs", blobsOnly}} {
+		t.Run(m.name, func(t *testing.T) { fn(t, m.inlineMax) })
 	}
 }
 
@@ -162,7 +184,9 @@ func (e *env) referencedBlobs(buckets ...string) []string {
 				e.t.Fatal(err)
 			}
 			for _, p := range v.Parts {
-				ids = append(ids, p.BlobID)
+				if p.BlobID != "" { // inline data has no blob
+					ids = append(ids, p.BlobID)
+				}
 			}
 		}
 	}

@@ -107,7 +107,8 @@ func partChecksumAlgo(u *meta.Upload, sentName string) (checksum.Algorithm, erro
 	return checksum.CRC64NVME, nil
 }
 
-// putPart records a stored blob as a part, queueing the blob if that fails.
+// putPart records a stored body as a part, queueing its blob (if it has
+// one) when that fails.
 func (s *Service) putPart(ctx context.Context, uploadID string, p meta.Part) error {
 	if err := s.Meta.PutPart(ctx, uploadID, p); err != nil {
 		s.discard(p.BlobID)
@@ -118,7 +119,8 @@ func (s *Service) putPart(ctx context.Context, uploadID string, p meta.Part) err
 }
 
 // UploadPart stores one part (1…10000, else ErrInvalidArgument; at most
-// 5 GiB), verified like a PutObject body.
+// 5 GiB), verified like a PutObject body. A part of at most InlineMax bytes
+// (typically the last one) is kept inline, like a small object.
 func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (meta.Part, error) {
 	if err := checkPartNumber(in.PartNumber); err != nil {
 		return meta.Part{}, err
@@ -131,7 +133,7 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (meta.Part
 	if err != nil {
 		return meta.Part{}, err
 	}
-	blob, err := s.writeBlob(ctx, bodySpec{
+	data, err := s.storeBody(ctx, bodySpec{
 		body:       in.Body,
 		size:       in.Size,
 		max:        MaxPutSize,
@@ -142,7 +144,7 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (meta.Part
 	if err != nil {
 		return meta.Part{}, err
 	}
-	p := blob.part(in.PartNumber, s.now())
+	p := data.part(in.PartNumber, s.now())
 	if err := s.putPart(ctx, in.UploadID, p); err != nil {
 		return meta.Part{}, err
 	}
@@ -180,18 +182,20 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (m
 	}
 	body := newPartsReader(ctx, s.Blobs, src.Parts, offset, length)
 	defer body.Close()
-	blob, err := s.writeBlob(ctx, bodySpec{body: body, size: length, max: MaxPutSize, storeAlgo: algo})
+	data, err := s.storeBody(ctx, bodySpec{body: body, size: length, max: MaxPutSize, storeAlgo: algo})
 	if err != nil {
 		return meta.Part{}, src, err
 	}
-	p := blob.part(in.PartNumber, s.now())
+	p := data.part(in.PartNumber, s.now())
 	if err := s.putPart(ctx, in.UploadID, p); err != nil {
 		return meta.Part{}, src, err
 	}
 	return p, src, nil
 }
 
-// loadParts returns all stored parts of an upload by number.
+// loadParts returns all stored parts of an upload by number, without
+// their inline data: an upload may have up to 10,000 small parts, and
+// meta.CompleteUpload moves the data of the parts it keeps by itself.
 func (s *Service) loadParts(ctx context.Context, uploadID string) (map[int]meta.Part, error) {
 	parts := make(map[int]meta.Part)
 	after := 0
@@ -201,6 +205,7 @@ func (s *Service) loadParts(ctx context.Context, uploadID string) (map[int]meta.
 			return nil, fromMeta(err)
 		}
 		for _, p := range page {
+			p.Inline = nil
 			parts[p.Number] = p
 			after = p.Number
 		}
@@ -211,8 +216,9 @@ func (s *Service) loadParts(ctx context.Context, uploadID string) (map[int]meta.
 }
 
 // CompleteMultipartUpload assembles the listed parts into a version
-// without copying data: the version's Parts are the part blobs, with their
-// part numbers, so partNumber reads work.
+// without copying data: the version's Parts are the upload's parts (their
+// blobs, or their inline data), with their part numbers, so partNumber
+// reads work.
 //
 // Parts must be listed in ascending order (ErrInvalidPartOrder), exist
 // with the given ETag and checksums (ErrInvalidPart), and all but the last

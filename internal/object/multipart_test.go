@@ -248,8 +248,10 @@ func TestCompleteChecksumHeader(t *testing.T) {
 	}
 }
 
-func TestUploadPart(t *testing.T) {
-	e := newEnv(t)
+func TestUploadPart(t *testing.T) { eachStorage(t, testUploadPart) }
+
+func testUploadPart(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	u := e.newUpload(CreateUploadInput{ChecksumAlgo: "SHA256"})
 	data := []byte("part data")
@@ -299,8 +301,10 @@ func TestUploadPart(t *testing.T) {
 	e.assertNoGarbage("b")
 }
 
-func TestUploadPartCopy(t *testing.T) {
-	e := newEnv(t)
+func TestUploadPartCopy(t *testing.T) { eachStorage(t, testUploadPartCopy) }
+
+func testUploadPartCopy(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	src := pattern(MinPartSize+100, 9)
 	_, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "src", Body: bytes.NewReader(src), Size: int64(len(src))})

@@ -8,12 +8,12 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
-// PutObject stores an object (streaming Body to a blob, verifying
-// Content-MD5 and checksums, then committing). Returns the stored version.
+// PutObject stores an object (streaming Body to a blob, or buffering it
+// for the metadata commit when it is at most InlineMax bytes; verifying
+// Content-MD5 and checksums; then committing). Returns the stored version.
 //
-// The body is verified before the blob is made durable, so a rejected body
-// leaves nothing behind; a blob whose commit then fails is queued for
-// deletion. Without a client checksum the object gets a full-object
+// The body is verified before it is stored, so a rejected body leaves
+// nothing behind; a blob whose commit then fails is queued for deletion. Without a client checksum the object gets a full-object
 // CRC64NVME, as AWS computes by default. If-None-Match "*" and If-Match are
 // checked before the upload (ErrPreconditionFailed, or ErrNoSuchKey for
 // If-Match on a missing key) and again at commit, where a failure means a
@@ -37,7 +37,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 	if err != nil {
 		return meta.Version{}, err
 	}
-	blob, err := s.writeBlob(ctx, bodySpec{
+	data, err := s.storeBody(ctx, bodySpec{
 		body:       in.Body,
 		size:       in.Size,
 		max:        MaxPutSize,
@@ -54,18 +54,19 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 		VersionID:    vid,
 		Owner:        in.Owner,
 		LastModified: now,
-		Size:         blob.size,
-		ETag:         blob.etag(),
+		Size:         data.size,
+		ETag:         data.etag(),
 		StorageClass: storageClass(in.StorageClass),
 		Headers:      in.Headers,
 		UserMeta:     maps.Clone(in.UserMeta),
 		Tags:         in.Tags,
-		Checksum:     blob.checksum,
-		Parts:        []meta.Part{blob.part(0, now)},
+		Checksum:     data.checksum,
+		Parts:        []meta.Part{data.part(0, now)},
 	}, cond)
 }
 
-// commit commits v, queueing its blobs for deletion if the commit fails.
+// commit commits v, queueing its blobs (inline parts have none) for
+// deletion if the commit fails.
 func (s *Service) commit(ctx context.Context, v meta.Version, cond meta.Precondition) (meta.Version, error) {
 	stored, err := s.Meta.CommitVersion(ctx, v, cond)
 	if err != nil {

@@ -45,7 +45,7 @@ func TestPutObjectVerification(t *testing.T) {
 	trailer := func(v string) func() string { return func() string { return v } }
 	tests := []struct {
 		name     string
-		body     io.Reader
+		body     func() io.Reader // nil: data
 		size     int64
 		md5      string
 		checksum ChecksumInput
@@ -77,46 +77,50 @@ func TestPutObjectVerification(t *testing.T) {
 		{name: "body shorter than size", size: int64(len(data)) + 1, want: ErrIncompleteBody},
 		{name: "body longer than size", size: int64(len(data)) - 1, want: ErrInvalidRequest},
 		{name: "size over 5 GiB", size: MaxPutSize + 1, want: ErrEntityTooLarge},
-		{name: "body fails midway", body: &failingReader{data: []byte(data), err: io.ErrUnexpectedEOF}, size: -1, want: io.ErrUnexpectedEOF},
+		{name: "body fails midway", body: func() io.Reader { return &failingReader{data: []byte(data), err: io.ErrUnexpectedEOF} }, size: -1, want: io.ErrUnexpectedEOF},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.bucket("b", "")
-			body := tt.body
-			if body == nil {
-				body = strings.NewReader(data)
-			}
-			v, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "k", Owner: owner, Body: body, Size: tt.size, ContentMD5: tt.md5, Checksum: tt.checksum})
-			wantErr(t, err, tt.want)
-			if tt.want != nil {
-				_, err := e.svc.HeadObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
-				wantErr(t, err, ErrNoSuchKey)
+	eachStorage(t, func(t *testing.T, inlineMax int64) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := newEnvWith(t, inlineMax)
+				e.bucket("b", "")
+				var body io.Reader = strings.NewReader(data)
+				if tt.body != nil {
+					body = tt.body()
+				}
+				v, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "k", Owner: owner, Body: body, Size: tt.size, ContentMD5: tt.md5, Checksum: tt.checksum})
+				wantErr(t, err, tt.want)
+				if tt.want != nil {
+					_, err := e.svc.HeadObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
+					wantErr(t, err, ErrNoSuchKey)
+					e.assertNoGarbage("b")
+					return
+				}
+				if sum := md5.Sum([]byte(data)); v.ETag != hex.EncodeToString(sum[:]) {
+					t.Errorf("ETag = %s", v.ETag)
+				}
+				if v.Size != int64(len(data)) || v.VersionID != meta.NullVersionID || v.StorageClass != "STANDARD" || v.Owner != owner {
+					t.Errorf("version = %+v", v)
+				}
+				if tt.wantSum.Algorithm != "" && v.Checksum != tt.wantSum {
+					t.Errorf("checksum = %+v, want %+v", v.Checksum, tt.wantSum)
+				}
+				if got := e.get("b", "k", ""); got != data {
+					t.Errorf("body = %q", got)
+				}
+				got, err := e.svc.GetVersion(e.ctx, "b", "k", "")
+				wantErr(t, err, nil)
+				if got.Checksum != v.Checksum || got.ETag != v.ETag {
+					t.Errorf("stored %+v, returned %+v", got, v)
+				}
 				e.assertNoGarbage("b")
-				return
-			}
-			if sum := md5.Sum([]byte(data)); v.ETag != hex.EncodeToString(sum[:]) {
-				t.Errorf("ETag = %s", v.ETag)
-			}
-			if v.Size != int64(len(data)) || v.VersionID != meta.NullVersionID || v.StorageClass != "STANDARD" || v.Owner != owner {
-				t.Errorf("version = %+v", v)
-			}
-			if tt.wantSum.Algorithm != "" && v.Checksum != tt.wantSum {
-				t.Errorf("checksum = %+v, want %+v", v.Checksum, tt.wantSum)
-			}
-			if got := e.get("b", "k", ""); got != data {
-				t.Errorf("body = %q", got)
-			}
-			got, err := e.svc.GetVersion(e.ctx, "b", "k", "")
-			wantErr(t, err, nil)
-			if got.Checksum != v.Checksum || got.ETag != v.ETag {
-				t.Errorf("stored %+v, returned %+v", got, v)
-			}
-			e.assertNoGarbage("b")
-		})
-	}
+			})
+		}
+	})
 }
 
+// TestPutObjectFailures injects blob store faults, so every body goes to a
+// blob; TestInlineFailuresLeaveNothing covers the inline path.
 func TestPutObjectFailures(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -132,7 +136,7 @@ func TestPutObjectFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newEnvWith(t, blobsOnly)
 			bucket := cmp.Or(tt.bucket, "b")
 			e.bucket("b", "")
 			if tt.fault != nil {
@@ -161,7 +165,11 @@ func TestPutObjectFailures(t *testing.T) {
 }
 
 func TestPutObjectReplacesNullVersion(t *testing.T) {
-	e := newEnv(t)
+	eachStorage(t, testPutObjectReplacesNullVersion)
+}
+
+func testPutObjectReplacesNullVersion(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	e.put("b", "k", "one")
 	e.put("b", "k", "two")
@@ -174,8 +182,12 @@ func TestPutObjectReplacesNullVersion(t *testing.T) {
 		t.Errorf("versions = %+v", vs.Versions)
 	}
 	e.assertNoGarbage("b")
-	if n := len(e.blobs()); n != 1 {
-		t.Errorf("%d blobs, want 1", n)
+	want := 1
+	if inlineMax != blobsOnly {
+		want = 0
+	}
+	if n := len(e.blobs()); n != want {
+		t.Errorf("%d blobs, want %d", n, want)
 	}
 }
 

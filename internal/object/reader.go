@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,15 +11,15 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
-// segment is the piece of one blob a read needs.
+// segment is the piece of one part a read needs.
 type segment struct {
-	blobID         string
+	part           *meta.Part // its blob, or its inline data
 	offset, length int64
 }
 
 // partsReader reads [offset, offset+length) of a version whose data is the
-// concatenation of its parts' blobs. It opens only the blobs the extent
-// touches, one at a time, when the read reaches them.
+// concatenation of its parts, each in a blob or inline. It opens only the
+// blobs the extent touches, one at a time, when the read reaches them.
 type partsReader struct {
 	ctx   context.Context
 	blobs blob.Store
@@ -32,10 +33,10 @@ func newPartsReader(ctx context.Context, blobs blob.Store, parts []meta.Part, of
 	r := &partsReader{ctx: ctx, blobs: blobs}
 	var start int64
 	end := offset + length
-	for _, p := range parts {
-		pend := start + p.Size
+	for i := range parts {
+		pend := start + parts[i].Size
 		if lo, hi := max(start, offset), min(pend, end); lo < hi {
-			r.segs = append(r.segs, segment{blobID: p.BlobID, offset: lo - start, length: hi - lo})
+			r.segs = append(r.segs, segment{part: &parts[i], offset: lo - start, length: hi - lo})
 		}
 		start = pend
 	}
@@ -51,9 +52,9 @@ func (r *partsReader) Read(p []byte) (int, error) {
 			}
 			seg := r.segs[0]
 			r.segs = r.segs[1:]
-			rc, err := r.blobs.Open(r.ctx, seg.blobID, seg.offset, seg.length)
+			rc, err := r.open(seg)
 			if err != nil {
-				r.err = fmt.Errorf("object: open blob %s: %w", seg.blobID, err)
+				r.err = err
 				break
 			}
 			r.cur, r.left = rc, seg.length
@@ -82,6 +83,22 @@ func (r *partsReader) Read(p []byte) (int, error) {
 		}
 	}
 	return 0, r.err
+}
+
+// open returns a reader over a segment's bytes.
+func (r *partsReader) open(seg segment) (io.ReadCloser, error) {
+	p := seg.part
+	if p.BlobID == "" {
+		if int64(len(p.Inline)) != p.Size {
+			return nil, fmt.Errorf("object: part %d has %d bytes of inline data, size %d", p.Number, len(p.Inline), p.Size)
+		}
+		return io.NopCloser(bytes.NewReader(p.Inline[seg.offset : seg.offset+seg.length])), nil
+	}
+	rc, err := r.blobs.Open(r.ctx, p.BlobID, seg.offset, seg.length)
+	if err != nil {
+		return nil, fmt.Errorf("object: open blob %s: %w", p.BlobID, err)
+	}
+	return rc, nil
 }
 
 func (r *partsReader) Close() error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/coffer-project/coffer/internal/meta"
@@ -27,6 +28,17 @@ func (s *Service) now() time.Time {
 	}
 	// The metadata store keeps millisecond precision; XML listings show it.
 	return now().UTC().Truncate(time.Millisecond)
+}
+
+// inlineMax is the largest body stored inline; -1 when none is.
+func (s *Service) inlineMax() int64 {
+	switch {
+	case s.InlineMax == 0:
+		return DefaultInlineMax
+	case s.InlineMax < 0:
+		return -1
+	}
+	return s.InlineMax
 }
 
 func (s *Service) log() *slog.Logger {
@@ -133,8 +145,10 @@ func (s *Service) readVersion(ctx context.Context, bucket, key, versionID string
 }
 
 // discard queues blobs written for a request that then failed, so that they
-// are deleted by the collector rather than orphaned.
+// are deleted by the collector rather than orphaned. Empty IDs, of inline
+// parts, have nothing to delete and are skipped.
 func (s *Service) discard(ids ...string) {
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
 	if len(ids) == 0 {
 		return
 	}

@@ -40,8 +40,10 @@ func (e *env) versionsOf(bucket, key string) string {
 	return strings.Join(out, " ")
 }
 
-func TestVersioningSequence(t *testing.T) {
-	e := newEnv(t)
+func TestVersioningSequence(t *testing.T) { eachStorage(t, testVersioningSequence) }
+
+func testVersioningSequence(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	del := func(versionID string) DeleteResult {
 		t.Helper()
@@ -152,8 +154,10 @@ func TestVersioningSequence(t *testing.T) {
 	}
 }
 
-func TestDeleteObjectUnversioned(t *testing.T) {
-	e := newEnv(t)
+func TestDeleteObjectUnversioned(t *testing.T) { eachStorage(t, testDeleteObjectUnversioned) }
+
+func testDeleteObjectUnversioned(t *testing.T, inlineMax int64) {
+	e := newEnvWith(t, inlineMax)
 	e.bucket("b", "")
 	e.put("b", "k", "x")
 	for _, step := range []string{"existing key", "key already gone"} {

@@ -61,6 +61,10 @@ func RunDurability(t *testing.T, newOpener func(t *testing.T) func() meta.Store)
 	if err := s.EnqueueBlobs(ctx, "blob-x"); err != nil {
 		t.Fatal(err)
 	}
+	small := mustCommit(t, s, inlineVer("dur", "small", "s1", "inline bytes"))
+	if err := s.PutPart(ctx, "u1", inlinePart(2, "last part")); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -77,12 +81,17 @@ func RunDurability(t *testing.T, newOpener func(t *testing.T) func() meta.Store)
 	if err != nil || latest.VersionID != "v2" || latest.Seq <= v1.Seq {
 		t.Fatalf("latest after reopen = %+v, %v", latest, err)
 	}
-	if vs, _ := s.ListVersions(ctx, "dur", meta.ListPage{}, ""); len(vs) != 3 {
-		t.Fatalf("ListVersions after reopen: %d versions, want 3", len(vs))
+	if vs, _ := s.ListVersions(ctx, "dur", meta.ListPage{}, ""); len(vs) != 4 {
+		t.Fatalf("ListVersions after reopen: %d versions, want 4", len(vs))
 	}
-	if ps, err := s.ListParts(ctx, "u1", 0, 0); err != nil || len(ps) != 1 {
-		t.Fatalf("ListParts after reopen = %v, %v", ps, err)
+	if ps, err := s.ListParts(ctx, "u1", 0, 0); err != nil || len(ps) != 2 || string(ps[1].Inline) != "last part" || ps[1].BlobID != "" {
+		t.Fatalf("ListParts after reopen = %+v, %v", ps, err)
 	}
+	gotSmall, err := s.GetVersion(ctx, "dur", "small", "")
+	if err != nil {
+		t.Fatalf("inline version after reopen: %v", err)
+	}
+	assertVersion(t, gotSmall, small)
 	if ts, err := s.PendingTasks(ctx, 0); err != nil || len(ts) != 1 || ts[0].BlobID != "blob-x" {
 		t.Fatalf("tasks after reopen = %v, %v", ts, err)
 	}
@@ -137,6 +146,19 @@ func part(n int, blob string) meta.Part {
 	return meta.Part{Number: n, BlobID: blob, Size: 5 << 20, ETag: "etag-" + blob, LastModified: t0}
 }
 
+// inlinePart is a part whose data is kept in the store.
+func inlinePart(n int, data string) meta.Part {
+	return meta.Part{Number: n, Inline: []byte(data), Size: int64(len(data)), ETag: "etag-inline-" + data, LastModified: t0}
+}
+
+// inlineVer is a single-part version with inline data.
+func inlineVer(bucket, key, versionID, data string) meta.Version {
+	v := ver(bucket, key, versionID)
+	p := inlinePart(0, data)
+	v.Parts, v.Size = []meta.Part{p}, p.Size
+	return v
+}
+
 func mustCreateBucket(t *testing.T, s meta.Store, name, owner string) {
 	t.Helper()
 	if err := s.CreateBucket(context.Background(), meta.Bucket{Name: name, Owner: owner, Created: t0}); err != nil {
@@ -184,6 +206,9 @@ func normVersion(v meta.Version) meta.Version {
 		v.Parts = slices.Clone(v.Parts)
 		for i := range v.Parts {
 			v.Parts[i].LastModified = normTime(v.Parts[i].LastModified)
+			if len(v.Parts[i].Inline) == 0 {
+				v.Parts[i].Inline = nil // an empty inline part may read back either way
+			}
 		}
 	}
 	if len(v.UserMeta) == 0 {
@@ -534,6 +559,68 @@ var versionTests = []test{
 		}
 		if vs[0].Seq != n2.Seq || vs[1].Seq != v1.Seq {
 			t.Fatalf("seqs = %d, %d", vs[0].Seq, vs[1].Seq)
+		}
+	}},
+	{"InlineParts", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		mixed := ver("b", "mixed", "v1", "blob-1", "blob-2")
+		mixed.Parts[1] = inlinePart(2, "0123456789")
+		tests := []struct {
+			name string
+			v    meta.Version
+		}{
+			{"single inline part", inlineVer("b", "small", "v1", "hello")},
+			{"empty inline part", inlineVer("b", "empty", "v1", "")},
+			{"binary inline part", inlineVer("b", "bin", "v1", "\x00\xff\x00 nul and high bytes")},
+			{"blob part then inline part", mixed},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				want := mustCommit(t, s, tt.v)
+				got, err := s.GetVersion(ctx, "b", tt.v.Key, tt.v.VersionID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertVersion(t, got, want)
+				for i, p := range got.Parts {
+					if p.BlobID == "" && string(p.Inline) != string(tt.v.Parts[i].Inline) {
+						t.Fatalf("part %d inline = %q, want %q", i, p.Inline, tt.v.Parts[i].Inline)
+					}
+				}
+			})
+		}
+		// Replacing and deleting inline versions queues no blob (and
+		// never an empty blob ID); the blob of the mixed version is.
+		mustCommit(t, s, inlineVer("b", "small", "v1", "replaced"))
+		for _, key := range []string{"small", "empty", "bin", "mixed"} {
+			if _, err := s.DeleteVersion(ctx, "b", key, "v1", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertPending(t, s, "blob-1")
+		if err := s.EnqueueBlobs(ctx, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		assertPending(t, s, "blob-1")
+		if ok, err := s.BlobReferenced(ctx, ""); ok || err != nil {
+			t.Fatalf(`BlobReferenced("") = %v, %v; want false`, ok, err)
+		}
+
+		bad := []struct {
+			name string
+			p    meta.Part
+		}{
+			{"blob and inline data", meta.Part{BlobID: "blob-x", Inline: []byte("x"), Size: 1}},
+			{"inline data shorter than size", meta.Part{Inline: []byte("x"), Size: 2}},
+			{"neither blob nor data", meta.Part{Size: 5}},
+		}
+		for _, tt := range bad {
+			v := ver("b", "bad", "v1")
+			v.Parts, v.Size = []meta.Part{tt.p}, tt.p.Size
+			if _, err := s.CommitVersion(ctx, v, nil); err == nil {
+				t.Errorf("CommitVersion with a part with %s succeeded", tt.name)
+			}
 		}
 	}},
 	{"SharedBlobNotEnqueued", func(t *testing.T, s meta.Store) {
@@ -1107,6 +1194,94 @@ var uploadTests = []test{
 		if err := s.DeleteBucket(ctx, "b"); !errors.Is(err, meta.ErrBucketNotEmpty) {
 			t.Fatalf("DeleteBucket = %v", err)
 		}
+	}},
+	{"InlineParts", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		if err := s.CreateUpload(ctx, upload("b", "k", "u1", 0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []meta.Part{part(1, "p1"), inlinePart(2, "first"), part(3, "p3"), inlinePart(4, "unused")} {
+			if err := s.PutPart(ctx, "u1", p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// An inline part replacing a blob part queues the blob; one
+		// replacing an inline part queues nothing.
+		if err := s.PutPart(ctx, "u1", inlinePart(3, "was a blob")); err != nil {
+			t.Fatal(err)
+		}
+		last := inlinePart(2, "last part")
+		if err := s.PutPart(ctx, "u1", last); err != nil {
+			t.Fatal(err)
+		}
+		assertPending(t, s, "p3")
+		err := s.PutPart(ctx, "u1", meta.Part{Number: 5, BlobID: "p5", Inline: []byte("x"), Size: 1})
+		if err == nil {
+			t.Fatal("PutPart with both a blob and inline data succeeded")
+		}
+		ps, err := s.ListParts(ctx, "u1", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range ps {
+			got = append(got, p.BlobID+"|"+string(p.Inline))
+		}
+		if want := []string{"p1|", "|last part", "|was a blob", "|unused"}; !slices.Equal(got, want) {
+			t.Fatalf("ListParts = %q, want %q", got, want)
+		}
+
+		// Complete moves the inline data of the listed parts into the
+		// version; the caller need not send it.
+		v := ver("b", "k", "v1")
+		listed := last
+		listed.Inline = nil
+		v.Parts = []meta.Part{part(1, "p1"), listed}
+		v.Size = part(1, "p1").Size + last.Size
+		tampered := v
+		tampered.Parts = []meta.Part{part(1, "p1"), inlinePart(2, "other data")}
+		tampered.Size = part(1, "p1").Size + tampered.Parts[1].Size
+		_, err = s.CompleteUpload(ctx, "u1", tampered, nil)
+		assertErrIs(t, "CompleteUpload with an inline part of another size", err, meta.ErrNoSuchPart)
+		asBlob := v
+		asBlob.Parts = []meta.Part{part(1, "p1"), part(2, "p2")}
+		_, err = s.CompleteUpload(ctx, "u1", asBlob, nil)
+		assertErrIs(t, "CompleteUpload naming a blob for an inline part", err, meta.ErrNoSuchPart)
+
+		stored, err := s.CompleteUpload(ctx, "u1", v, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := v
+		want.Parts = []meta.Part{part(1, "p1"), last}
+		want.Seq, want.IsLatest = stored.Seq, true
+		assertVersion(t, stored, want)
+		got2, err := s.GetVersion(ctx, "b", "k", "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertVersion(t, got2, want)
+		// Unused inline parts are dropped, never queued.
+		assertPending(t, s, "p3")
+		if _, err := s.DeleteVersion(ctx, "b", "k", "v1", nil); err != nil {
+			t.Fatal(err)
+		}
+		assertPending(t, s, "p1", "p3")
+
+		// Aborting an upload with inline parts queues only its blobs.
+		if err := s.CreateUpload(ctx, upload("b", "k", "u2", 0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []meta.Part{part(1, "q1"), inlinePart(2, "q2")} {
+			if err := s.PutPart(ctx, "u2", p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.AbortUpload(ctx, "b", "k", "u2"); err != nil {
+			t.Fatal(err)
+		}
+		assertPending(t, s, "p1", "p3", "q1")
 	}},
 	{"Abort", func(t *testing.T, s meta.Store) {
 		ctx := context.Background()
