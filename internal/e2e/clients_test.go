@@ -59,6 +59,12 @@ func findTool(name string) tool {
 	default:
 		return tool{err: fmt.Errorf("unknown client %q", name)}
 	}
+	// COFFER_E2E_AWS or COFFER_E2E_PYTHON pick another build, such as a
+	// newer AWS CLI or botocore that sends checksums in trailers.
+	override := map[string]string{"aws": "COFFER_E2E_AWS", "python3-boto3": "COFFER_E2E_PYTHON"}[name]
+	if p := os.Getenv(override); override != "" && p != "" {
+		candidates = []string{p}
+	}
 	home, err := os.MkdirTemp("", "coffer-e2e-probe-")
 	if err != nil {
 		return tool{err: err}
@@ -126,13 +132,13 @@ func cleanEnv(home string) []string {
 }
 
 // awsEnv is cleanEnv plus the root credentials and region. The AWS config
-// file only forces path-style addressing; the shared credentials file is
-// empty.
+// file only forces path-style addressing and SigV4 (AWS CLI v1 presigns
+// with SigV2 otherwise); the shared credentials file is empty.
 func awsEnv(t *testing.T, home string) []string {
 	t.Helper()
 	config := filepath.Join(home, "aws-config")
 	creds := filepath.Join(home, "aws-credentials")
-	writeFile(t, config, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"))
+	writeFile(t, config, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n"))
 	writeFile(t, creds, nil)
 	return append(cleanEnv(home),
 		"AWS_ACCESS_KEY_ID="+rootAccessKey,

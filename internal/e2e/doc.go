@@ -7,6 +7,8 @@
 // COFFER_E2E_REQUIRE_CLIENTS=1 (set by `make test` when CI=true), which
 // turns the skip into a failure. `go test -short` skips every test here.
 // COFFER_E2E_RACE=1 builds the server binary with the race detector.
+// COFFER_E2E_AWS and COFFER_E2E_PYTHON name another aws or python3 (with
+// boto3) to test instead of the Debian packages' /usr/bin ones.
 //
 // In-process tests that drive the HTTP handler directly with aws-sdk-go-v2
 // live in the inproc subpackage.
