@@ -135,7 +135,8 @@ func TestCrashDuringPuts(t *testing.T) {
 	t.Logf("%d objects visible after restart (%d acknowledged)", visible, acked)
 
 	// Recovery removes temp files and orphans, possibly in the background:
-	// wait until one blob per visible object remains.
+	// wait until one blob per visible object remains (each is a single-part
+	// PUT far above the size kept inline in the metadata store).
 	blobDir := filepath.Join(srv.DataDir, "blobs")
 	deadline := time.Now().Add(recoveryIn)
 	for {
