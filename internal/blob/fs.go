@@ -133,16 +133,20 @@ func (f *FS) Put(ctx context.Context, r io.Reader) (id string, size int64, err e
 	return id, size, nil
 }
 
+// writebackChunk is how much Put writes before it starts the kernel's
+// writeback of what it wrote.
+const writebackChunk = 8 << 20
+
 // copy streams r into w through a pooled buffer, checking ctx between
 // writes. It does not use io.Copy, whose ReaderFrom fast path would skip
 // both the buffer and the cancellation checks. The buffer is filled as far
 // as the reader allows, so that small reads from a network body still make
 // large writes.
-func (f *FS) copy(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
+func (f *FS) copy(ctx context.Context, w *os.File, r io.Reader) (int64, error) {
 	bp := f.bufs.Get().(*[]byte)
 	defer f.bufs.Put(bp)
 	buf := *bp
-	var n int64
+	var n, flushed int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, err
@@ -159,6 +163,10 @@ func (f *FS) copy(ctx context.Context, w io.Writer, r io.Reader) (int64, error) 
 				return n, err
 			}
 			n += int64(m)
+			if n-flushed >= writebackChunk {
+				startWriteback(w, flushed, n-flushed)
+				flushed = n
+			}
 		}
 		if rerr == io.EOF {
 			return n, ctx.Err()
