@@ -84,7 +84,7 @@ var errorCodes = []struct {
 
 // detailed marks engine errors whose own message is meant for the client
 // (for example which checksum did not match).
-var detailed = []error{object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag, s3.ErrInvalidBucketName}
+var detailed = []error{object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag}
 
 // toS3 turns any error into the S3 error sent to the client. Unknown
 // errors become InternalError; their cause is logged, never sent.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/object"
+	"github.com/coffer-project/coffer/internal/s3"
 	"github.com/coffer-project/coffer/internal/s3err"
 )
 
@@ -58,3 +59,12 @@ func TestEveryEngineErrorHasACode(t *testing.T) {
 		}
 	}
 }
+
+func TestInvalidBucketNameUsesStandardMessage(t *testing.T) {
+	e, _ := toS3(fmt.Errorf("create: %w", s3errBucketName()))
+	if e.Code.Name != "InvalidBucketName" || e.Message != "" {
+		t.Fatalf("got %s %q, want InvalidBucketName with the standard message", e.Code.Name, e.Message)
+	}
+}
+
+func s3errBucketName() error { return s3.ValidBucketName("b") }
