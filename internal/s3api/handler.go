@@ -15,6 +15,7 @@ import (
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/object"
+	"github.com/coffer-project/coffer/internal/s3"
 )
 
 // Config is what the HTTP layer needs.
@@ -80,6 +81,9 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 	info := httpx.InfoFrom(r.Context())
 	op, err := Resolve(r, h.cfg.Domain)
 	info.Op, info.Bucket, info.Key = op.Kind.String(), op.Bucket, op.Key
+	if err == nil && op.Key != "" {
+		err = s3.ValidObjectKey(op.Key)
+	}
 	if err != nil {
 		h.writeError(w, r, op, err)
 		return

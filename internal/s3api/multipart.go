@@ -12,9 +12,6 @@ import (
 )
 
 func (h *handler) createMultipartUpload(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	p, err := h.putInput(q)
 	if err != nil {
 		return err
@@ -75,15 +72,18 @@ func uploadID(q *request) (string, error) {
 	return id, nil
 }
 
+// partTarget reads the part number and upload ID of UploadPart and
+// UploadPartCopy.
+func partTarget(q *request) (n int, id string, err error) {
+	if n, err = partNumber(q); err != nil {
+		return 0, "", err
+	}
+	id, err = uploadID(q)
+	return n, id, err
+}
+
 func (h *handler) uploadPart(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
-	n, err := partNumber(q)
-	if err != nil {
-		return err
-	}
-	id, err := uploadID(q)
+	n, id, err := partTarget(q)
 	if err != nil {
 		return err
 	}
@@ -112,14 +112,7 @@ func (h *handler) uploadPart(q *request) error {
 }
 
 func (h *handler) uploadPartCopy(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
-	n, err := partNumber(q)
-	if err != nil {
-		return err
-	}
-	id, err := uploadID(q)
+	n, id, err := partTarget(q)
 	if err != nil {
 		return err
 	}
@@ -151,9 +144,6 @@ func (h *handler) uploadPartCopy(q *request) error {
 }
 
 func (h *handler) completeMultipartUpload(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	id, err := uploadID(q)
 	if err != nil {
 		return err

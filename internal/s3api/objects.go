@@ -25,11 +25,6 @@ func invalidArg(msg, name, value string) error {
 		Extra: []s3err.KV{{Name: "ArgumentName", Value: name}, {Name: "ArgumentValue", Value: value}}}
 }
 
-// checkKey validates the object key of an object operation.
-func checkKey(key string) error {
-	return s3.ValidObjectKey(key)
-}
-
 // objectHeaders reads the standard headers stored with an object.
 func objectHeaders(h http.Header) meta.ObjectHeaders {
 	return meta.ObjectHeaders{
@@ -170,9 +165,6 @@ func bodyLength(q *request) (int64, error) {
 }
 
 func (h *handler) putObject(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	size, err := bodyLength(q)
 	if err != nil {
 		return err
@@ -271,9 +263,6 @@ func versionID(q *request) (string, error) {
 }
 
 func (h *handler) getObject(q *request, head bool) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	vid, err := versionID(q)
 	if err != nil {
 		return err
@@ -414,9 +403,6 @@ func responseOverrides(q *request) (map[string]string, error) {
 }
 
 func (h *handler) deleteObject(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	vid, err := versionID(q)
 	if err != nil {
 		return err
@@ -466,9 +452,6 @@ func copySource(h http.Header) (bucket, key, version string, err error) {
 }
 
 func (h *handler) copyObject(q *request) error {
-	if err := checkKey(q.op.Key); err != nil {
-		return err
-	}
 	sb, sk, sv, err := copySource(q.r.Header)
 	if err != nil {
 		return err
