@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -93,4 +94,18 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 		err = serr
 	}
 	return err
+}
+
+// ContinueEmptyBodies answers "Expect: 100-continue" on requests whose body
+// is empty with an interim 100 Continue before the real response. net/http
+// sends 100 Continue only when the handler reads the body, which never
+// happens for an empty one; botocore (the AWS CLI, boto3) then misreads the
+// next response on the same connection and hangs until its read timeout.
+func ContinueEmptyBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			w.WriteHeader(http.StatusContinue)
+		}
+		next.ServeHTTP(w, r)
+	})
 }

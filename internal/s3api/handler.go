@@ -62,7 +62,7 @@ func New(cfg Config) http.Handler {
 		}
 		h.serveS3(w, r)
 	})
-	return httpx.WithRequestID(httpx.Recover(cfg.Log, httpx.Observe(cfg.Log, m, root)))
+	return httpx.ContinueEmptyBodies(httpx.WithRequestID(httpx.Recover(cfg.Log, httpx.Observe(cfg.Log, m, root))))
 }
 
 func isUnsigned(r *http.Request) bool {
