@@ -49,6 +49,8 @@ type options struct {
 	sizes       []int64
 	duration    time.Duration
 	keep        bool
+	stream      int64 // -stream: one streamed PUT of this size instead of the phases
+	serverPID   int   // -server-pid: whose RSS -stream samples
 }
 
 func main() {
@@ -57,7 +59,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	if err := run(context.Background(), opts, os.Stdout, os.Stderr); err != nil {
+	do := run
+	if opts.stream > 0 {
+		do = func(ctx context.Context, o options, stdout, _ io.Writer) error { return streamPut(ctx, o, stdout) }
+	}
+	if err := do(context.Background(), opts, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -75,6 +81,8 @@ func parseFlags(args []string) (options, error) {
 	sizes := fs.String("sizes", "4KiB,1MiB,64MiB", "comma-separated object sizes (B, KiB, MiB, GiB, KB, MB, GB)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each PUT and each GET phase runs")
 	fs.BoolVar(&o.keep, "keep", false, "keep the objects written instead of deleting them at the end")
+	stream := fs.String("stream", "", "instead of the phases, stream one PUT of this size (e.g. 5GiB) and report the server's extra RSS")
+	fs.IntVar(&o.serverPID, "server-pid", 0, "with -stream: the server's process ID, to sample its RSS from /proc")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -95,6 +103,16 @@ func parseFlags(args []string) (options, error) {
 			continue
 		}
 		o.sizes = append(o.sizes, n)
+	}
+	if *stream != "" {
+		n, err := parseSize(*stream)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		o.stream = n
+		if o.serverPID <= 0 {
+			errs = append(errs, errors.New("-stream needs -server-pid"))
+		}
 	}
 	return o, errors.Join(errs...)
 }

@@ -163,7 +163,12 @@ func TestGracefulShutdownFinishesInFlightUpload(t *testing.T) {
 	env := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIAGRACEFUL", "COFFER_ROOT_SECRET_KEY": "graceful-secret"}
 	addr, _, stop := startCommand(t, env, "server", "--data", dir)
 	base := "http://" + addr
-	resp, err := http.DefaultClient.Do(signed(t, "PUT", base+"/grace", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
+	// The upload waits for 100 Continue, which the server sends when the
+	// handler starts reading the body; so once the first half is written
+	// the request is in flight on an accepted connection (connections still
+	// in the listen queue, or idle keep-alives, are not in flight).
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, ExpectContinueTimeout: time.Minute}}
+	resp, err := client.Do(signed(t, "PUT", base+"/grace", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +180,10 @@ func TestGracefulShutdownFinishesInFlightUpload(t *testing.T) {
 	body := bytes.Repeat([]byte("coffer"), 100_000)
 	pr, pw := io.Pipe()
 	result := make(chan error, 1)
+	put := signed(t, "PUT", base+"/grace/obj", pr, int64(len(body)), "AKIAGRACEFUL", "graceful-secret")
+	put.Header.Set("Expect", "100-continue")
 	go func() {
-		resp, err := http.DefaultClient.Do(signed(t, "PUT", base+"/grace/obj", pr, int64(len(body)), "AKIAGRACEFUL", "graceful-secret"))
+		resp, err := client.Do(put)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode != 200 {
@@ -216,7 +223,7 @@ func TestGracefulShutdownFinishesInFlightUpload(t *testing.T) {
 	}
 
 	addr2, _, _ := startCommand(t, env, "server", "--data", dir)
-	resp, err = http.DefaultClient.Do(signed(t, "GET", "http://"+addr2+"/grace/obj", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
+	resp, err = client.Do(signed(t, "GET", "http://"+addr2+"/grace/obj", nil, 0, "AKIAGRACEFUL", "graceful-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
