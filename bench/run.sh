@@ -49,3 +49,6 @@ bench() { "$base/bench" -endpoint "http://$addr" -access "$COFFER_ROOT_ACCESS_KE
 bench -concurrency 32 -sizes 4KiB
 bench -concurrency 8 -sizes 1MiB
 bench -concurrency 4 -sizes 64MiB
+bench -concurrency 2 -sizes 64MiB
+# One 5 GiB streamed PUT: the server's extra RSS while it streams.
+"$base/bench" -endpoint "http://$addr" -access "$COFFER_ROOT_ACCESS_KEY" -secret "$COFFER_ROOT_SECRET_KEY" -stream 5GiB -server-pid "$pid"
