@@ -1,0 +1,54 @@
+package httpx
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestContinueEmptyBodies sends a raw empty PUT with Expect: 100-continue
+// and checks the interim 100 arrives before the final response, so the
+// next request on the connection reads its own response.
+func TestContinueEmptyBodies(t *testing.T) {
+	srv := httptest.NewServer(ContinueEmptyBodies(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Path", r.URL.Path)
+		w.WriteHeader(http.StatusOK)
+	})))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	req := "PUT /empty HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n" +
+		"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("first status line %q (%v), want 100 Continue", line, err)
+	}
+	// Skip the interim response's blank line.
+	if blank, _ := br.ReadString('\n'); blank != "\r\n" {
+		t.Fatalf("interim response not terminated: %q", blank)
+	}
+	for _, path := range []string{"/empty", "/next"} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Path") != path {
+			t.Fatalf("response %d for %s, want 200 for %s", resp.StatusCode, resp.Header.Get("X-Path"), path)
+		}
+	}
+}
