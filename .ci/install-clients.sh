@@ -7,8 +7,11 @@ set -euo pipefail
 
 works() { "$@" >/dev/null 2>&1; }
 
-have_aws()    { works /usr/bin/aws --version || works aws --version; }
-have_boto3()  { works /usr/bin/python3 -c 'import boto3' || works python3 -c 'import boto3'; }
+# The Debian builds are the ones CI tests against (a machine may also have
+# other builds earlier in PATH, such as a pyenv shim; the tests prefer
+# /usr/bin).
+have_aws()    { works /usr/bin/aws --version; }
+have_boto3()  { works /usr/bin/python3 -c 'import boto3'; }
 have_rclone() { works rclone version; }
 have_s3cmd()  { works s3cmd --version; }
 have_curl()   { works curl --version; }
