@@ -1,0 +1,327 @@
+package policy
+
+import (
+	"strings"
+)
+
+// Request is what a decision is about.
+type Request struct {
+	Principal Principal
+	// Action is the IAM action, "s3:GetObject"; matched case-insensitively.
+	Action string
+	// Resource is the ARN acted on, "arn:aws:s3:::bucket/key"; matched
+	// case-sensitively.
+	Resource string
+	// Context holds the condition keys (aws:SourceIp, s3:prefix, …); key
+	// lookup is case-insensitive, values are case-sensitive. A key with no
+	// values is absent. aws:username, aws:userid, aws:PrincipalAccount,
+	// aws:PrincipalArn and aws:PrincipalType are filled in from Principal
+	// unless present.
+	Context map[string][]string
+}
+
+// Set is a group of policies of one kind, evaluated together.
+type Set struct {
+	Kind     Kind
+	Policies []*Policy
+	// Owner is the account owning the resource of a KindResource set. Empty
+	// means the caller's own account. When it differs from the caller's
+	// account, the caller's identity policies must allow too.
+	Owner string
+	// Required marks a KindResource set that must itself grant access, as a
+	// KMS key policy must: identity policies count only when the set
+	// delegates to the caller's account (names its root). Without Required
+	// (a bucket policy) same-account identity policies are enough.
+	Required bool
+}
+
+// Outcome is the result of an evaluation.
+type Outcome int
+
+const (
+	ImplicitDeny Outcome = iota // nothing allowed the request
+	Allowed                     // an Allow applied and no Deny did
+	ExplicitDeny                // a Deny statement applied
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Allowed:
+		return "Allow"
+	case ExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "ImplicitDeny"
+}
+
+// StatementRef identifies a statement that decided an evaluation.
+type StatementRef struct {
+	Kind   Kind
+	Policy string // the policy's Name, or its Id
+	Sid    string
+	Index  int // 0-based position in the policy's Statement list
+	Effect Effect
+}
+
+// Decision is the answer to a request, with the statements that decided it:
+// the applicable Deny statements for ExplicitDeny, the Allow statements that
+// granted for Allowed, none for ImplicitDeny (Reason says what was missing).
+type Decision struct {
+	Outcome    Outcome
+	Statements []StatementRef
+	Reason     string
+}
+
+// Allowed reports whether the request may proceed.
+func (d Decision) Allowed() bool { return d.Outcome == Allowed }
+
+// Evaluate decides req against the policy sets, following AWS's evaluation
+// logic:
+//
+//  1. A Deny statement that applies, in any set, decides: ExplicitDeny.
+//  2. Each KindBoundary set must contain an applicable Allow.
+//  3. The identity side allows if some KindIdentity policy allows, or if the
+//     caller is an account's root user (root holds every permission of its
+//     account unless denied).
+//  4. A KindResource set grants if an Allow names the caller directly ("*",
+//     the user, role or session ARN, the service) or names the caller's
+//     account while the identity side allows. Naming the account is a
+//     delegation: it grants the root user directly, anyone else only through
+//     identity policies.
+//  5. Without resource sets, the identity side decides. A Required resource
+//     set must grant (and, across accounts, the identity side must allow).
+//     Otherwise a same-account resource set is a union with the identity side,
+//     a cross-account one needs both; anonymous and service callers are
+//     only ever granted by resource policies.
+func Evaluate(req Request, sets ...Set) Decision {
+	ctx := newEvalContext(req)
+	p := req.Principal
+
+	type grant struct {
+		set       Set
+		direct    []StatementRef
+		delegated []StatementRef
+	}
+	var denies, identityAllows []StatementRef
+	var resources []grant
+	boundaryDenied := false
+	for _, set := range sets {
+		g := grant{set: set}
+		for _, pol := range set.Policies {
+			if pol == nil {
+				continue
+			}
+			for i := range pol.statements {
+				st := &pol.statements[i]
+				applies, delegated := st.applies(set.Kind, ctx)
+				if !applies {
+					continue
+				}
+				ref := StatementRef{Kind: set.Kind, Policy: pol.label(), Sid: st.sid, Index: i, Effect: st.effect}
+				switch {
+				case st.effect == Deny:
+					denies = append(denies, ref)
+				case set.Kind == KindIdentity:
+					identityAllows = append(identityAllows, ref)
+				case set.Kind == KindResource && delegated:
+					g.delegated = append(g.delegated, ref)
+				default:
+					g.direct = append(g.direct, ref)
+				}
+			}
+		}
+		switch set.Kind {
+		case KindResource:
+			resources = append(resources, g)
+		case KindBoundary:
+			if len(g.direct) == 0 {
+				boundaryDenied = true
+			}
+		}
+	}
+	if len(denies) > 0 {
+		return Decision{Outcome: ExplicitDeny, Statements: denies, Reason: "explicit deny"}
+	}
+	if boundaryDenied {
+		return Decision{Reason: "no permissions boundary allows the request"}
+	}
+	identityAllow := len(identityAllows) > 0 || p.Type == PrincipalRoot
+	grantedBy := func(g grant) ([]StatementRef, bool) {
+		refs := g.direct
+		if identityAllow {
+			refs = append(refs[:len(refs):len(refs)], g.delegated...)
+		}
+		return refs, len(refs) > 0
+	}
+	sameAccount := func(s Set) bool {
+		return s.Owner == "" || s.Owner == p.Account || p.Type == PrincipalAnonymous || p.Type == PrincipalService
+	}
+	allowed := func(refs ...StatementRef) Decision {
+		return Decision{Outcome: Allowed, Statements: refs}
+	}
+	if len(resources) == 0 {
+		if identityAllow {
+			return allowed(identityAllows...)
+		}
+		return Decision{Reason: "no identity policy allows the request"}
+	}
+
+	var refs []StatementRef
+	required, optional, optionalOK := false, false, false
+	for _, g := range resources {
+		granted, ok := grantedBy(g)
+		same := sameAccount(g.set)
+		if g.set.Required {
+			required = true
+			if !ok {
+				return Decision{Reason: "the resource policy does not allow the request"}
+			}
+			if !same && !identityAllow {
+				return Decision{Reason: "cross-account request: the caller's identity policies do not allow it"}
+			}
+			refs = append(refs, granted...)
+			continue
+		}
+		optional = true
+		switch {
+		case same && (ok || identityAllow), !same && ok && identityAllow:
+			optionalOK = true
+			refs = append(refs, granted...)
+		}
+	}
+	if optional && !optionalOK {
+		if identityAllow {
+			return Decision{Reason: "cross-account request: the resource policy does not allow it"}
+		}
+		return Decision{Reason: "no identity or resource policy allows the request"}
+	}
+	if !required && !optional {
+		return Decision{Reason: "no policy allows the request"}
+	}
+	if identityAllow {
+		refs = append(identityAllows, refs...)
+	}
+	return allowed(refs...)
+}
+
+// applies reports whether a statement matches the request, ignoring its
+// effect. delegated is set when a resource statement names the caller only
+// through its account.
+func (st *statement) applies(kind Kind, ctx *evalContext) (applies, delegated bool) {
+	req := ctx.req
+	if kind == KindResource {
+		switch {
+		case st.principal != nil:
+			var ok bool
+			if ok, delegated = st.principal.matchPrincipal(req.Principal); !ok {
+				return false, false
+			}
+		case st.notPrincipal != nil:
+			if !st.notPrincipal.matchNotPrincipal(req.Principal) {
+				return false, false
+			}
+		default:
+			return false, false
+		}
+	}
+	if st.matchActions(req.Action) == st.notAction {
+		return false, false
+	}
+	matched, resolved := st.matchResources(req.Resource, ctx)
+	if !resolved && st.notRes {
+		// AWS: a variable that cannot be resolved may invalidate the whole
+		// statement; an unresolvable NotResource must not widen it.
+		return false, false
+	}
+	if matched == st.notRes {
+		return false, false
+	}
+	for i := range st.conditions {
+		result, ok := st.conditions[i].eval(ctx)
+		if !ok {
+			// Fail closed: an operator we cannot evaluate keeps an Allow
+			// from granting and lets a Deny deny.
+			return st.effect == Deny, delegated
+		}
+		if !result {
+			return false, false
+		}
+	}
+	return true, delegated
+}
+
+func (st *statement) matchActions(action string) bool {
+	for _, p := range st.actions {
+		if p.match(action, matchPlain, true) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchResources reports whether any Resource pattern matches and whether
+// every pattern's variables resolved.
+func (st *statement) matchResources(resource string, ctx *evalContext) (matched, resolved bool) {
+	resolved = true
+	for _, t := range st.resources {
+		p, ok := t.resolve(ctx)
+		if !ok {
+			resolved = false
+			continue
+		}
+		if len(p) == 1 && p[0].kind == pStar || p.match(resource, matchARNSegments, false) {
+			matched = true
+		}
+	}
+	return matched, resolved
+}
+
+// evalContext is a request prepared for evaluation: condition keys indexed
+// by their lower-cased names.
+type evalContext struct {
+	req  Request
+	keys map[string][]string
+}
+
+func newEvalContext(req Request) *evalContext {
+	ctx := &evalContext{req: req, keys: make(map[string][]string, len(req.Context)+5)}
+	for k, v := range req.Context {
+		if len(v) > 0 {
+			lk := strings.ToLower(k)
+			ctx.keys[lk] = append(ctx.keys[lk], v...)
+		}
+	}
+	p := req.Principal
+	def := func(k, v string) {
+		if _, ok := ctx.keys[k]; !ok && v != "" {
+			ctx.keys[k] = []string{v}
+		}
+	}
+	if p.Type == PrincipalUser {
+		def("aws:username", p.Username)
+	}
+	def("aws:userid", p.UserID)
+	def("aws:principalaccount", p.Account)
+	def("aws:principalarn", p.ARN)
+	def("aws:principaltype", p.Type.String())
+	return ctx
+}
+
+// lookup returns a condition key's values; present is false for absent keys.
+func (ctx *evalContext) lookup(key string) (values []string, present bool) {
+	v := ctx.keys[key]
+	return v, len(v) > 0
+}
+
+// variable returns the value a policy variable stands for: the key must have
+// exactly one value (multi-valued keys cannot be variables).
+func (ctx *evalContext) variable(key string) (string, bool) {
+	if ctx == nil {
+		return "", false
+	}
+	v := ctx.keys[key]
+	if len(v) != 1 {
+		return "", false
+	}
+	return v[0], true
+}

@@ -1,0 +1,313 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+)
+
+// A template is a policy string (a Resource or a condition value) split into
+// literal text, wildcards and policy variables. It is resolved against a
+// request into a pattern.
+type template []tpart
+
+type tpartKind uint8
+
+const (
+	tLiteral tpartKind = iota
+	tStar
+	tQuestion
+	tVariable
+)
+
+type tpart struct {
+	kind       tpartKind
+	text       string // tLiteral: the text; tVariable: the lower-cased key
+	def        string // tVariable: the default value
+	hasDefault bool
+}
+
+var errBadVariable = errors.New("invalid policy variable")
+
+// parseTemplate splits s. With vars false (policy version 2008-10-17) "${…}"
+// is plain text.
+func parseTemplate(s string, vars bool) (template, error) {
+	var t template
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			t = append(t, tpart{kind: tLiteral, text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '*':
+			flush()
+			t = append(t, tpart{kind: tStar})
+			i++
+		case s[i] == '?':
+			flush()
+			t = append(t, tpart{kind: tQuestion})
+			i++
+		case vars && strings.HasPrefix(s[i:], "${"):
+			p, n, err := parseVariable(s[i+2:])
+			if err != nil {
+				return nil, err
+			}
+			i += 2 + n
+			if p.kind == tLiteral {
+				lit.WriteString(p.text)
+				continue
+			}
+			flush()
+			t = append(t, p)
+		default:
+			lit.WriteByte(s[i])
+			i++
+		}
+	}
+	flush()
+	return t, nil
+}
+
+// parseVariable parses what follows "${" up to and including the closing
+// brace and reports how many bytes it consumed. ${*}, ${?} and ${$} are the
+// literal characters.
+func parseVariable(s string) (tpart, int, error) {
+	for _, special := range []string{"*}", "?}", "$}"} {
+		if strings.HasPrefix(s, special) {
+			return tpart{kind: tLiteral, text: special[:1]}, 2, nil
+		}
+	}
+	i := 0
+	for i < len(s) && s[i] != '}' && s[i] != ',' && s[i] != '\'' {
+		i++
+	}
+	if i == len(s) || s[i] == '\'' {
+		return tpart{}, 0, errBadVariable
+	}
+	key := strings.TrimSpace(s[:i])
+	if key == "" || strings.ContainsAny(key, " \t\r\n${*?") {
+		return tpart{}, 0, errBadVariable
+	}
+	p := tpart{kind: tVariable, text: strings.ToLower(key)}
+	if s[i] == '}' {
+		return p, i + 1, nil
+	}
+	// ", 'default'" where '' inside the quotes is one quote.
+	i++
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if i == len(s) || s[i] != '\'' {
+		return tpart{}, 0, errBadVariable
+	}
+	i++
+	var def strings.Builder
+	for {
+		if i >= len(s) {
+			return tpart{}, 0, errBadVariable
+		}
+		if s[i] == '\'' {
+			if i+1 < len(s) && s[i+1] == '\'' {
+				def.WriteByte('\'')
+				i += 2
+				continue
+			}
+			i++
+			break
+		}
+		def.WriteByte(s[i])
+		i++
+	}
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if i == len(s) || s[i] != '}' {
+		return tpart{}, 0, errBadVariable
+	}
+	p.def, p.hasDefault = def.String(), true
+	return p, i + 1, nil
+}
+
+func (t template) hasVariables() bool {
+	for _, p := range t {
+		if p.kind == tVariable {
+			return true
+		}
+	}
+	return false
+}
+
+// literal returns the template's text with wildcards as plain characters,
+// for validating values that contain no variables.
+func (t template) literal() string {
+	var b strings.Builder
+	for _, p := range t {
+		switch p.kind {
+		case tStar:
+			b.WriteByte('*')
+		case tQuestion:
+			b.WriteByte('?')
+		default:
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
+}
+
+// A pattern is a resolved template: runes, some of which are wildcards.
+// Substituted variable values are always literal, so a user named "*" is not
+// a wildcard.
+type pattern []pelem
+
+type pelemKind uint8
+
+const (
+	pLiteral pelemKind = iota
+	pStar
+	pQuestion
+)
+
+type pelem struct {
+	kind pelemKind
+	r    rune
+}
+
+// resolve substitutes variables from ctx. It reports false if a variable has
+// no single value in the request and no default.
+func (t template) resolve(ctx *evalContext) (pattern, bool) {
+	var p pattern
+	lit := func(s string) {
+		for _, r := range s {
+			p = append(p, pelem{kind: pLiteral, r: r})
+		}
+	}
+	for _, part := range t {
+		switch part.kind {
+		case tLiteral:
+			lit(part.text)
+		case tStar:
+			p = append(p, pelem{kind: pStar})
+		case tQuestion:
+			p = append(p, pelem{kind: pQuestion})
+		case tVariable:
+			v, ok := ctx.variable(part.text)
+			switch {
+			case ok:
+				lit(v)
+			case part.hasDefault:
+				lit(part.def)
+			default:
+				return nil, false
+			}
+		}
+	}
+	return p, true
+}
+
+// resolveString resolves t into plain text: wildcards stand for themselves.
+func (t template) resolveString(ctx *evalContext) (string, bool) {
+	p, ok := t.resolve(ctx)
+	if !ok {
+		return "", false
+	}
+	return p.String(), true
+}
+
+func (p pattern) String() string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e.kind {
+		case pStar:
+			b.WriteByte('*')
+		case pQuestion:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(e.r)
+		}
+	}
+	return b.String()
+}
+
+// matchMode selects how wildcards treat colons.
+type matchMode uint8
+
+const (
+	// matchPlain: * matches any run of characters, ? any one character.
+	matchPlain matchMode = iota
+	// matchARNSegments (the Resource element): wildcards stay within one
+	// colon-separated ARN segment, except that a * ending a segment (followed
+	// by ':' or the end of the pattern) may extend across colons, as AWS
+	// documents.
+	matchARNSegments
+)
+
+// match reports whether s matches p. It runs in O(len(p)·len(s)) time with no
+// recursion, so hostile patterns cannot blow up.
+func (p pattern) match(s string, mode matchMode, foldCase bool) bool {
+	text := []rune(s)
+	if foldCase {
+		for i, r := range text {
+			text[i] = unicode.ToLower(r)
+		}
+	}
+	cur := make([]bool, len(text)+1)
+	next := make([]bool, len(text)+1)
+	cur[0] = true
+	for i, e := range p {
+		switch e.kind {
+		case pStar:
+			crossColons := mode == matchPlain || i+1 == len(p) ||
+				(p[i+1].kind == pLiteral && p[i+1].r == ':')
+			next[0] = cur[0]
+			for j := 1; j <= len(text); j++ {
+				next[j] = cur[j] || (next[j-1] && (crossColons || text[j-1] != ':'))
+			}
+		case pQuestion:
+			next[0] = false
+			for j := 1; j <= len(text); j++ {
+				next[j] = cur[j-1] && (mode == matchPlain || text[j-1] != ':')
+			}
+		default:
+			r := e.r
+			if foldCase {
+				r = unicode.ToLower(r)
+			}
+			next[0] = false
+			for j := 1; j <= len(text); j++ {
+				next[j] = cur[j-1] && text[j-1] == r
+			}
+		}
+		cur, next = next, cur
+	}
+	return cur[len(text)]
+}
+
+// matchARN compares an ARN with an ArnLike pattern: each of the six
+// colon-separated components is matched separately.
+func (p pattern) matchARN(s string) bool {
+	text := strings.SplitN(s, ":", 6)
+	if len(text) != 6 {
+		return false
+	}
+	var parts []pattern
+	start := 0
+	for i, e := range p {
+		if len(parts) < 5 && e.kind == pLiteral && e.r == ':' {
+			parts = append(parts, p[start:i])
+			start = i + 1
+		}
+	}
+	parts = append(parts, p[start:])
+	if len(parts) != 6 {
+		return false
+	}
+	for i := range parts {
+		if !parts[i].match(text[i], matchPlain, false) {
+			return false
+		}
+	}
+	return true
+}
