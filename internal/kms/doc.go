@@ -1,0 +1,73 @@
+// Package kms is coffer's key management service core: the key hierarchy,
+// the keystore, and the cryptographic operations of AWS KMS (symmetric
+// keys) as Go methods. The JSON wire protocol, the `coffer kms` command,
+// key policies, grants and the audit log are built on top of it elsewhere;
+// this package has no net/http.
+//
+// # Key hierarchy
+//
+//	root key (RootKey: a key file, a passphrase through argon2id, later an HSM)
+//	  └─ key material, one per KMS key (CMK) and material version,
+//	     32 random bytes, stored sealed under the root key
+//	       └─ data keys and Encrypt plaintexts, sealed with AES-256-GCM under
+//	          one material version, returned to the caller as a ciphertext blob
+//
+// The root key never touches the database. Key material is sealed with
+// AES-256-GCM under the root key, bound (as additional data) to the key id
+// and material version, so sealed material cannot be moved to another key
+// or version. Rotation adds a new material version and makes it current;
+// old versions are kept forever so every ciphertext ever issued still
+// decrypts. A keystore remembers a sealed check value written when it was
+// created, so opening it with a different root key fails at once with
+// ErrWrongRootKey instead of at the first Decrypt.
+//
+// # Threat model
+//
+// An attacker who has the keystore database (disk, backup) but not the root
+// key learns nothing about key material or data keys, and cannot alter a
+// sealed value, swap material between keys or versions, or forge a
+// ciphertext blob without detection. An attacker who has a ciphertext blob
+// cannot decrypt it without calling the service, and must present the exact
+// encryption context it was made with: the context is AES-GCM additional
+// data in the canonical form of CanonicalContext, so no two different
+// contexts authenticate alike. A blob names its key and material version in
+// the clear (as AWS's do); they are authenticated too. Out of scope here:
+// an attacker with the root key, with the memory of the running process, or
+// allowed to call the service (authorization is the server's job).
+//
+// Plaintext key material and data keys are cleared from memory after use
+// where Go allows it (the AES key schedule inside crypto/cipher cannot be);
+// the types that carry them implement slog.LogValuer and log redacted.
+// Random 96-bit GCM nonces bound one material version to about 2^32
+// encryptions; rotation (automatic or on demand) starts a fresh version.
+//
+// # Frozen formats
+//
+// These byte layouts are stored and exchanged; they never change. A new
+// layout gets a new version byte and the old one stays readable.
+//
+// Ciphertext blob, version CiphertextVersion1 (0x01):
+//
+//	offset  size  field
+//	0       1     version = 0x01
+//	1       16    key id (UUID, binary)
+//	17      4     key-material version, big-endian uint32, ≥ 1
+//	21      12    GCM nonce
+//	33      n+16  AES-256-GCM ciphertext of the n-byte plaintext, then the tag
+//
+// additional data = bytes 0–32 of the blob ‖ CanonicalContext(context).
+//
+// Sealed key material, version sealedVersion1 (0x01), written by AESRootKey:
+//
+//	version (1) ‖ nonce (12) ‖ AES-256-GCM(root key, 32-byte material) with tag
+//
+// additional data = "coffer/kms/material/v1" ‖ 0x00 ‖ key id (16) ‖ version
+// (4, big-endian).
+//
+// Canonical encryption context (see CanonicalContext): pairs sorted by key
+// (bytewise), each as uvarint(len(key)) ‖ key ‖ uvarint(len(value)) ‖ value.
+//
+// Root key file: the standard base64 encoding of 32 random bytes, optional
+// surrounding whitespace. Passphrase salt file: JSON, see
+// DerivePassphraseRootKey.
+package kms
