@@ -91,8 +91,8 @@ func (d Decision) Allowed() bool { return d.Outcome == Allowed }
 //  5. Without resource sets, the identity side decides. A Required resource
 //     set must grant (and, across accounts, the identity side must allow).
 //     Otherwise a same-account resource set is a union with the identity side,
-//     a cross-account one needs both; anonymous and service callers are
-//     only ever granted by resource policies.
+//     a cross-account one needs both. Anonymous and service callers have no
+//     identity side: only resource policies grant them anything.
 func Evaluate(req Request, sets ...Set) Decision {
 	ctx := newEvalContext(req)
 	p := req.Principal
@@ -122,7 +122,9 @@ func Evaluate(req Request, sets ...Set) Decision {
 				case st.effect == Deny:
 					denies = append(denies, ref)
 				case set.Kind == KindIdentity:
-					identityAllows = append(identityAllows, ref)
+					if p.Type != PrincipalAnonymous && p.Type != PrincipalService {
+						identityAllows = append(identityAllows, ref)
+					}
 				case set.Kind == KindResource && delegated:
 					g.delegated = append(g.delegated, ref)
 				default:

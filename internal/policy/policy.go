@@ -320,7 +320,7 @@ func parseStatement(raw json.RawMessage, kind Kind, vars bool) (statement, *Pars
 		if err != nil {
 			return fail("policy has invalid resource: %q: %v", r, err)
 		}
-		if r != "*" && len(strings.SplitN(r, ":", 6)) != 6 || !strings.HasPrefix(r, "arn:") && r != "*" {
+		if !validResource(r) {
 			return fail("policy has invalid resource: %q", r)
 		}
 		st.resources = append(st.resources, t)
@@ -366,6 +366,17 @@ func stringOrList(raw json.RawMessage) ([]string, bool) {
 		return nil, false
 	}
 	return many, true
+}
+
+// validResource accepts "*" and ARNs "arn:PARTITION:SERVICE:…" whose
+// service is spelt out (AWS: "Resource vendor must be fully qualified").
+func validResource(r string) bool {
+	if r == "*" {
+		return true
+	}
+	parts := strings.SplitN(r, ":", 4)
+	return len(parts) >= 3 && parts[0] == "arn" && parts[1] != "" && parts[2] != "" &&
+		!strings.ContainsAny(parts[2], "*?$")
 }
 
 // validAction accepts "*" and "service:ActionPattern".

@@ -102,7 +102,11 @@ func (p Principal) identities() []identity {
 	case PrincipalAnonymous:
 		return []identity{{kind: ""}}
 	case PrincipalService:
-		return []identity{{kind: "Service", value: p.Service}}
+		ids := []identity{{kind: "Service", value: p.Service}}
+		if p.ARN != "" {
+			ids = append(ids, identity{kind: "AWS", value: p.ARN})
+		}
+		return ids
 	}
 	ids := []identity{{kind: "AWS", value: p.rootARN(), account: p.Type != PrincipalRoot}}
 	switch p.Type {
