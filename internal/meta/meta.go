@@ -221,6 +221,7 @@ type Store interface {
 	// blob of) any earlier part with that number. Returns ErrNoSuchUpload.
 	PutPart(ctx context.Context, uploadID string, p Part) error
 	// ListParts returns parts with Number > after, in order, at most limit.
+	// Inline data is not loaded (a page may describe 1,000 inline parts).
 	// Returns ErrNoSuchUpload.
 	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
 	// ListUploads lists uploads in bucket ordered by key, then initiation

@@ -202,7 +202,7 @@ func (s *SQL) ListParts(ctx context.Context, uploadID string, after, limit int) 
 		if _, err := getUpload(t, "", "", uploadID); err != nil {
 			return err
 		}
-		out, err = queryParts(t, `SELECT `+partCols+` FROM upload_parts WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?`,
+		out, err = queryParts(t, `SELECT `+partColsNoData+` FROM upload_parts WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?`,
 			uploadID, after, bd.limit)
 		return err
 	})

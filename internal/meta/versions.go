@@ -12,6 +12,10 @@ const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker,
 
 const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
+// partColsNoData is partCols without the inline bytes, for listings that
+// only describe parts.
+const partColsNoData = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, NULL`
+
 func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	var (
 		v                       Version

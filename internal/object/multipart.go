@@ -193,8 +193,8 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (m
 	return p, src, nil
 }
 
-// loadParts returns all stored parts of an upload by number, without
-// their inline data: an upload may have up to 10,000 small parts, and
+// loadParts returns all stored parts of an upload by number. Listings
+// carry no inline data (an upload may have up to 10,000 small parts);
 // meta.CompleteUpload moves the data of the parts it keeps by itself.
 func (s *Service) loadParts(ctx context.Context, uploadID string) (map[int]meta.Part, error) {
 	parts := make(map[int]meta.Part)
@@ -205,7 +205,6 @@ func (s *Service) loadParts(ctx context.Context, uploadID string) (map[int]meta.
 			return nil, fromMeta(err)
 		}
 		for _, p := range page {
-			p.Inline = nil
 			parts[p.Number] = p
 			after = p.Number
 		}
