@@ -134,7 +134,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	endpoint := endpointURL(ln.Addr())
 	access, secret := srv.RootCredentials()
 	if dev {
-		fmt.Fprintf(stdout, "coffer %s (dev)\n  S3 endpoint: %s\n  data:        %s\n  region:      %s\n  access key:  %s\n  secret key:  %s\n\n"+
+		fmt.Fprintf(stdout, "coffer %s, development mode\n  S3 endpoint: %s\n  data:        %s\n  region:      %s\n  access key:  %s\n  secret key:  %s\n\n"+
 			"  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s aws --endpoint-url %s s3 ls\n",
 			version, endpoint, cfg.Data, cfg.Region, access, secret, access, secret, cfg.Region, endpoint)
 	} else if srv.GeneratedCredentials() {
