@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A template is a policy string (a Resource or a condition value) split into
@@ -180,7 +181,7 @@ type pelem struct {
 func (t template) resolve(ctx *evalContext) (pattern, bool) {
 	var p pattern
 	lit := func(s string) {
-		for _, r := range s {
+		for _, r := range runesOf(s) {
 			p = append(p, pelem{kind: pLiteral, r: r})
 		}
 	}
@@ -225,10 +226,32 @@ func (p pattern) String() string {
 		case pQuestion:
 			b.WriteByte('?')
 		default:
-			b.WriteRune(e.r)
+			if e.r >= invalidByteBase {
+				b.WriteByte(byte(e.r - invalidByteBase))
+			} else {
+				b.WriteRune(e.r)
+			}
 		}
 	}
 	return b.String()
+}
+
+// invalidByteBase offsets bytes that are not valid UTF-8 beyond the Unicode
+// range, so that distinct invalid bytes stay distinct (ranging over a string
+// would turn them all into U+FFFD).
+const invalidByteBase = unicode.MaxRune + 1
+
+func runesOf(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			r = invalidByteBase + rune(s[i])
+		}
+		out = append(out, r)
+		i += n
+	}
+	return out
 }
 
 // matchMode selects how wildcards treat colons.
@@ -247,7 +270,7 @@ const (
 // match reports whether s matches p. It runs in O(len(p)·len(s)) time with no
 // recursion, so hostile patterns cannot blow up.
 func (p pattern) match(s string, mode matchMode, foldCase bool) bool {
-	text := []rune(s)
+	text := runesOf(s)
 	if foldCase {
 		for i, r := range text {
 			text[i] = unicode.ToLower(r)

@@ -84,6 +84,7 @@ type statement struct {
 	actions    []pattern // lower-cased
 	notAction  bool
 	resources  []template
+	resText    []string // Resource or NotResource as written
 	notRes     bool
 	conditions []clause
 }
@@ -109,9 +110,7 @@ func (p *Policy) Statements() []StatementInfo {
 		for _, a := range st.actions {
 			info.Actions = append(info.Actions, a.String())
 		}
-		for _, r := range st.resources {
-			info.Resources = append(info.Resources, r.literal())
-		}
+		info.Resources = append(info.Resources, st.resText...)
 		for _, c := range st.conditions {
 			info.Conditions = append(info.Conditions, c.operator+" "+c.key)
 		}
@@ -324,6 +323,7 @@ func parseStatement(raw json.RawMessage, kind Kind, vars bool) (statement, *Pars
 			return fail("policy has invalid resource: %q", r)
 		}
 		st.resources = append(st.resources, t)
+		st.resText = append(st.resText, r)
 	}
 
 	if raw, ok := el["Condition"]; ok {
@@ -462,7 +462,10 @@ func parseConditions(raw json.RawMessage, vars bool) ([]clause, string) {
 			return nil, "invalid Condition type : " + name
 		}
 		keys, err := decodeObject(ops[name])
-		if err != nil || len(keys) == 0 {
+		if err != nil {
+			return nil, fmt.Sprintf("condition %s must map keys to values: %v", name, err)
+		}
+		if len(keys) == 0 {
 			return nil, fmt.Sprintf("condition %s must map keys to values", name)
 		}
 		keyNames := make([]string, 0, len(keys))
