@@ -90,10 +90,10 @@ var schema = []string{
 }
 
 // rootCheck is sealed under the root key when a keystore is created, so a
-// later Open with another root key fails at once.
-var (
-	rootCheckPlain = []byte("coffer/kms/root-check")
-	rootCheckAAD   = []byte("coffer/kms/root-check/v1")
+// later Open with another root key fails at once. Frozen.
+const (
+	rootCheckPlain = "coffer/kms/root-check"
+	rootCheckAAD   = "coffer/kms/root-check/v1"
 )
 
 // Open opens (creating if needed) the keystore database at path in WAL
@@ -172,7 +172,7 @@ func (s *Store) init(ctx context.Context) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM keystore WHERE name = 'schema_version'`).Scan(&v)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			check, err := s.root.Seal(rootCheckPlain, rootCheckAAD)
+			check, err := s.root.Seal([]byte(rootCheckPlain), []byte(rootCheckAAD))
 			if err != nil {
 				return err
 			}
@@ -190,7 +190,7 @@ func (s *Store) init(ctx context.Context) error {
 		if err := tx.QueryRowContext(ctx, `SELECT value FROM keystore WHERE name = 'root_check'`).Scan(&check); err != nil {
 			return fmt.Errorf("root check: %w", err)
 		}
-		if _, err := s.root.Open(check, rootCheckAAD); err != nil {
+		if _, err := s.root.Open(check, []byte(rootCheckAAD)); err != nil {
 			return fmt.Errorf("this keystore was created under a different root key (wrong key file or passphrase): %w", ErrWrongRootKey)
 		}
 		return nil
