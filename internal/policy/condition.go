@@ -88,6 +88,46 @@ type clause struct {
 	set      setQualifier
 	key      string // lower-cased
 	values   []template
+	typed    []typedValue // values[i] parsed once, when it has no variables
+}
+
+// typedValue is a policy value parsed for its operator.
+type typedValue struct {
+	ok     bool // parsed; false: the value can match nothing
+	str    string
+	num    float64
+	time   time.Time
+	prefix netip.Prefix
+	bin    []byte
+}
+
+func parseTyped(op opKind, s string) typedValue {
+	v := typedValue{ok: true, str: s}
+	var err error
+	switch op {
+	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		v.num, v.ok = parseNumber(s)
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		v.time, v.ok = parseDate(s)
+	case opBool:
+		v.ok = strings.EqualFold(s, "true") || strings.EqualFold(s, "false")
+	case opBinaryEquals:
+		v.bin, err = base64.StdEncoding.DecodeString(s)
+		v.ok = err == nil
+	case opIPAddress:
+		v.prefix, v.ok = parsePrefix(s)
+	}
+	return v
+}
+
+// compile parses the clause's fixed values once.
+func (c *clause) compile() {
+	c.typed = make([]typedValue, len(c.values))
+	for i, t := range c.values {
+		if t.fixed {
+			c.typed[i] = parseTyped(c.op, t.static.String())
+		}
+	}
 }
 
 // parseOperator splits "ForAnyValue:StringLikeIfExists" into its parts.
@@ -209,7 +249,7 @@ func (c *clause) eval(ctx *evalContext) (result, ok bool) {
 // the positive form of the operator. A value whose variable cannot be
 // resolved matches nothing.
 func (c *clause) matchAny(v string, ctx *evalContext) bool {
-	for _, t := range c.values {
+	for i, t := range c.values {
 		if c.op == opStringLike || c.op == opArnLike {
 			p, ok := t.resolve(ctx)
 			if !ok {
@@ -220,48 +260,40 @@ func (c *clause) matchAny(v string, ctx *evalContext) bool {
 			}
 			continue
 		}
-		pv, ok := t.resolveString(ctx)
-		if ok && compare(c.op, v, pv) {
+		var pv typedValue
+		if t.fixed && i < len(c.typed) {
+			pv = c.typed[i]
+		} else if str, ok := t.resolveString(ctx); ok {
+			pv = parseTyped(c.op, str)
+		}
+		if pv.ok && compare(c.op, v, pv) {
 			return true
 		}
 	}
 	return false
 }
 
-// compare applies a non-wildcard operator to a request value and a policy
-// value. Values that do not parse never match.
-func compare(op opKind, v, pv string) bool {
+// compare applies a non-wildcard operator to a request value and a parsed
+// policy value. Request values that do not parse never match.
+func compare(op opKind, v string, pv typedValue) bool {
 	switch op {
 	case opStringEquals:
-		return v == pv
+		return v == pv.str
 	case opStringEqualsIgnoreCase:
-		return strings.EqualFold(v, pv)
+		return strings.EqualFold(v, pv.str)
 	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
-		a, ok1 := parseNumber(v)
-		b, ok2 := parseNumber(pv)
-		if !ok1 || !ok2 {
-			return false
-		}
-		return ordered(op-opNumericEquals, compareFloat(a, b))
+		a, ok := parseNumber(v)
+		return ok && ordered(op-opNumericEquals, compareFloat(a, pv.num))
 	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
-		a, ok1 := parseDate(v)
-		b, ok2 := parseDate(pv)
-		if !ok1 || !ok2 {
-			return false
-		}
-		return ordered(op-opDateEquals, a.Compare(b))
+		a, ok := parseDate(v)
+		return ok && ordered(op-opDateEquals, a.Compare(pv.time))
 	case opBool:
-		return (strings.EqualFold(pv, "true") || strings.EqualFold(pv, "false")) && strings.EqualFold(v, pv)
+		return strings.EqualFold(v, pv.str)
 	case opBinaryEquals:
-		b, err := base64.StdEncoding.DecodeString(pv)
-		return err == nil && bytes.Equal([]byte(v), b)
+		return bytes.Equal([]byte(v), pv.bin)
 	case opIPAddress:
-		prefix, ok := parsePrefix(pv)
-		if !ok {
-			return false
-		}
 		addr, err := netip.ParseAddr(v)
-		return err == nil && prefix.Contains(addr.Unmap().WithZone(""))
+		return err == nil && pv.prefix.Contains(addr.Unmap().WithZone(""))
 	}
 	return false
 }

@@ -109,6 +109,8 @@ func TestConditions(t *testing.T) {
 		{"IpAddress IPv6", `{"IpAddress":{"aws:SourceIp":"2001:db8::/32"}}`, ctx{"aws:sourceip": {"2001:db8:1::5"}}, true},
 		{"IpAddress IPv6 outside", `{"IpAddress":{"aws:SourceIp":"2001:db8::/32"}}`, ctx{"aws:sourceip": {"2001:db9::5"}}, false},
 		{"IpAddress IPv4-mapped request", `{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`, ctx{"aws:sourceip": {"::ffff:203.0.113.7"}}, true},
+		{"IpAddress IPv4-mapped policy CIDR", `{"IpAddress":{"aws:SourceIp":"::ffff:203.0.113.0/120"}}`, ctx{"aws:sourceip": {"203.0.113.7"}}, true},
+		{"IpAddress IPv6 single address", `{"IpAddress":{"aws:SourceIp":"2001:db8::1"}}`, ctx{"aws:sourceip": {"2001:db8::1"}}, true},
 		{"IpAddress v4 policy v6 request", `{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}`, ctx{"aws:sourceip": {"2001:db8::1"}}, false},
 		{"IpAddress list ORed", `{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}`, ctx{"aws:sourceip": {"2001:db8::1"}}, true},
 		{"IpAddress garbage request", `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, ctx{"aws:sourceip": {"not-an-ip"}}, false},

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"unicode"
 )
 
 // Request is what a decision is about.
@@ -159,7 +160,11 @@ func Evaluate(req Request, sets ...Set) Decision {
 		return s.Owner == "" || s.Owner == p.Account || p.Type == PrincipalAnonymous || p.Type == PrincipalService
 	}
 	allowed := func(refs ...StatementRef) Decision {
-		return Decision{Outcome: Allowed, Statements: refs}
+		d := Decision{Outcome: Allowed, Statements: refs}
+		if len(identityAllows) == 0 && p.Type == PrincipalRoot {
+			d.Reason = "the account's root user holds every permission of its account"
+		}
+		return d
 	}
 	if len(resources) == 0 {
 		if identityAllow {
@@ -170,15 +175,19 @@ func Evaluate(req Request, sets ...Set) Decision {
 
 	var refs []StatementRef
 	required, optional, optionalOK := false, false, false
+	reason := "no identity or resource policy allows the request"
 	for _, g := range resources {
 		granted, ok := grantedBy(g)
 		same := sameAccount(g.set)
+		named := len(g.direct)+len(g.delegated) > 0
 		if g.set.Required {
 			required = true
-			if !ok {
+			switch {
+			case !ok && len(g.delegated) > 0:
+				return Decision{Reason: "the resource policy delegates to the caller's account but no identity policy allows the request"}
+			case !ok:
 				return Decision{Reason: "the resource policy does not allow the request"}
-			}
-			if !same && !identityAllow {
+			case !same && !identityAllow:
 				return Decision{Reason: "cross-account request: the caller's identity policies do not allow it"}
 			}
 			refs = append(refs, granted...)
@@ -189,13 +198,16 @@ func Evaluate(req Request, sets ...Set) Decision {
 		case same && (ok || identityAllow), !same && ok && identityAllow:
 			optionalOK = true
 			refs = append(refs, granted...)
+		case !same && named && !identityAllow:
+			reason = "cross-account request: the caller's identity policies do not allow it"
+		case !same && identityAllow:
+			reason = "cross-account request: the resource policy does not allow it"
+		case named:
+			reason = "the resource policy delegates to the caller's account but no identity policy allows the request"
 		}
 	}
 	if optional && !optionalOK {
-		if identityAllow {
-			return Decision{Reason: "cross-account request: the resource policy does not allow it"}
-		}
-		return Decision{Reason: "no identity or resource policy allows the request"}
+		return Decision{Reason: reason}
 	}
 	if !required && !optional {
 		return Decision{Reason: "no policy allows the request"}
@@ -210,26 +222,25 @@ func Evaluate(req Request, sets ...Set) Decision {
 // effect. delegated is set when a resource statement names the caller only
 // through its account.
 func (st *statement) applies(kind Kind, ctx *evalContext) (applies, delegated bool) {
-	req := ctx.req
+	if st.matchActions(ctx.action) == st.notAction {
+		return false, false
+	}
 	if kind == KindResource {
 		switch {
 		case st.principal != nil:
 			var ok bool
-			if ok, delegated = st.principal.matchPrincipal(req.Principal); !ok {
+			if ok, delegated = st.principal.matchPrincipal(ctx.identities); !ok {
 				return false, false
 			}
 		case st.notPrincipal != nil:
-			if !st.notPrincipal.matchNotPrincipal(req.Principal) {
+			if !st.notPrincipal.matchNotPrincipal(ctx.identities) {
 				return false, false
 			}
 		default:
 			return false, false
 		}
 	}
-	if st.matchActions(req.Action) == st.notAction {
-		return false, false
-	}
-	matched, resolved := st.matchResources(req.Resource, ctx)
+	matched, resolved := st.matchResources(ctx.resource, ctx)
 	if !resolved && st.notRes {
 		// AWS: a variable that cannot be resolved may invalidate the whole
 		// statement; an unresolvable NotResource must not widen it.
@@ -252,9 +263,9 @@ func (st *statement) applies(kind Kind, ctx *evalContext) (applies, delegated bo
 	return true, delegated
 }
 
-func (st *statement) matchActions(action string) bool {
+func (st *statement) matchActions(action []rune) bool {
 	for _, p := range st.actions {
-		if p.match(action, matchPlain, true) {
+		if p.matchRunes(action, matchPlain, true) {
 			return true
 		}
 	}
@@ -263,7 +274,7 @@ func (st *statement) matchActions(action string) bool {
 
 // matchResources reports whether any Resource pattern matches and whether
 // every pattern's variables resolved.
-func (st *statement) matchResources(resource string, ctx *evalContext) (matched, resolved bool) {
+func (st *statement) matchResources(resource []rune, ctx *evalContext) (matched, resolved bool) {
 	resolved = true
 	for _, t := range st.resources {
 		p, ok := t.resolve(ctx)
@@ -271,7 +282,7 @@ func (st *statement) matchResources(resource string, ctx *evalContext) (matched,
 			resolved = false
 			continue
 		}
-		if len(p) == 1 && p[0].kind == pStar || p.match(resource, matchARNSegments, false) {
+		if len(p) == 1 && p[0].kind == pStar || p.matchRunes(resource, matchARNSegments, false) {
 			matched = true
 		}
 	}
@@ -279,14 +290,22 @@ func (st *statement) matchResources(resource string, ctx *evalContext) (matched,
 }
 
 // evalContext is a request prepared for evaluation: condition keys indexed
-// by their lower-cased names.
+// by their lower-cased names, the action lower-cased and the resource and
+// principal names decoded once.
 type evalContext struct {
-	req  Request
-	keys map[string][]string
+	req        Request
+	keys       map[string][]string
+	action     []rune
+	resource   []rune
+	identities []identity
 }
 
 func newEvalContext(req Request) *evalContext {
-	ctx := &evalContext{req: req, keys: make(map[string][]string, len(req.Context)+5)}
+	ctx := &evalContext{req: req, keys: make(map[string][]string, len(req.Context)+5),
+		action: runesOf(req.Action), resource: runesOf(req.Resource), identities: req.Principal.identities()}
+	for i, r := range ctx.action {
+		ctx.action[i] = unicode.ToLower(r)
+	}
 	for k, v := range req.Context {
 		if len(v) > 0 {
 			lk := strings.ToLower(k)

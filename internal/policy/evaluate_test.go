@@ -2,6 +2,7 @@ package policy
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -204,6 +205,10 @@ func TestEvaluate(t *testing.T) {
 		// Role sessions.
 		{"role ARN matches its sessions", get(session, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:role/reader"},"Action":"*","Resource":"*"}`))}, Allowed, nil},
 		{"session ARN matches", get(session, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::`+acctA+`:assumed-role/reader/s1"},"Action":"*","Resource":"*"}`))}, Allowed, nil},
+		{"role ARN with path matches via RoleARN", get(Principal{Type: PrincipalAssumedRole, Account: acctA, ARN: "arn:aws:sts::" + acctA + ":assumed-role/reader/s1", RoleARN: "arn:aws:iam::" + acctA + ":role/ops/reader"}, "k"),
+			[]ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:role/ops/reader"},"Action":"*","Resource":"*"}`))}, Allowed, nil},
+		{"role session is not the user of the same name", get(session, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:user/reader"},"Action":"*","Resource":"*"}`))}, ImplicitDeny, nil},
+		{"role session delegated via account", get(session, "k"), []ts{id(allowGet), bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"`+acctA+`"},"Action":"*","Resource":"*"}`))}, Allowed, nil},
 		{"other role does not match", get(session, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:role/writer"},"Action":"*","Resource":"*"}`))}, ImplicitDeny, nil},
 
 		// NotPrincipal.
@@ -307,4 +312,42 @@ func TestDecisionIdentifiesStatements(t *testing.T) {
 	if !d.Allowed() || !reflect.DeepEqual(d.Statements, want) {
 		t.Fatalf("got %+v, want Allow %+v", d, want)
 	}
+}
+
+func TestImplicitDenyReasons(t *testing.T) {
+	acct := stmts(`{"Effect":"Allow","Principal":{"AWS":"` + acctB + `"},"Action":"*","Resource":"*"}`)
+	tests := []struct {
+		name   string
+		req    Request
+		sets   []Set
+		reason string
+	}{
+		{"no identity policy", Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}, nil, "no identity policy allows"},
+		{"cross account without identity allow", Request{Principal: carol, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"},
+			[]Set{{Kind: KindResource, Owner: acctA, Policies: []*Policy{mustParse(t, acct, KindResource)}}}, "identity policies do not allow"},
+		{"cross account without resource allow", Request{Principal: carol, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"},
+			[]Set{{Kind: KindIdentity, Policies: []*Policy{mustParse(t, stmts(`{"Effect":"Allow","Action":"*","Resource":"*"}`), KindIdentity)}},
+				{Kind: KindResource, Owner: acctA}}, "the resource policy does not allow"},
+		{"key policy delegation without IAM", Request{Principal: carol, Action: "kms:Decrypt", Resource: "*"},
+			[]Set{{Kind: KindResource, Owner: acctB, Required: true, Policies: []*Policy{mustParse(t, acct, KindResource)}}}, "delegates to the caller's account"},
+		{"boundary", Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"},
+			[]Set{{Kind: KindBoundary}}, "permissions boundary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Evaluate(tt.req, tt.sets...)
+			if d.Outcome != ImplicitDeny || !strings.Contains(d.Reason, tt.reason) {
+				t.Errorf("got %v %q, want ImplicitDeny mentioning %q", d.Outcome, d.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func mustParse(t *testing.T, doc string, kind Kind) *Policy {
+	t.Helper()
+	p, err := Parse([]byte(doc), kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

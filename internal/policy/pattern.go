@@ -9,8 +9,13 @@ import (
 
 // A template is a policy string (a Resource or a condition value) split into
 // literal text, wildcards and policy variables. It is resolved against a
-// request into a pattern.
-type template []tpart
+// request into a pattern; a template without variables is resolved once, when
+// parsed.
+type template struct {
+	parts  []tpart
+	fixed  bool    // no variables
+	static pattern // the resolved pattern when fixed
+}
 
 type tpartKind uint8
 
@@ -33,7 +38,7 @@ var errBadVariable = errors.New("invalid policy variable")
 // parseTemplate splits s. With vars false (policy version 2008-10-17) "${…}"
 // is plain text.
 func parseTemplate(s string, vars bool) (template, error) {
-	var t template
+	var t []tpart
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -54,7 +59,7 @@ func parseTemplate(s string, vars bool) (template, error) {
 		case vars && strings.HasPrefix(s[i:], "${"):
 			p, n, err := parseVariable(s[i+2:])
 			if err != nil {
-				return nil, err
+				return template{}, err
 			}
 			i += 2 + n
 			if p.kind == tLiteral {
@@ -69,7 +74,16 @@ func parseTemplate(s string, vars bool) (template, error) {
 		}
 	}
 	flush()
-	return t, nil
+	tmpl := template{parts: t, fixed: true}
+	for _, p := range t {
+		if p.kind == tVariable {
+			tmpl.fixed = false
+		}
+	}
+	if tmpl.fixed {
+		tmpl.static, _ = tmpl.resolve(nil)
+	}
+	return tmpl, nil
 }
 
 // parseVariable parses what follows "${" up to and including the closing
@@ -132,20 +146,13 @@ func parseVariable(s string) (tpart, int, error) {
 	return p, i + 1, nil
 }
 
-func (t template) hasVariables() bool {
-	for _, p := range t {
-		if p.kind == tVariable {
-			return true
-		}
-	}
-	return false
-}
+func (t template) hasVariables() bool { return !t.fixed }
 
 // literal returns the template's text with wildcards as plain characters,
 // for validating values that contain no variables.
 func (t template) literal() string {
 	var b strings.Builder
-	for _, p := range t {
+	for _, p := range t.parts {
 		switch p.kind {
 		case tStar:
 			b.WriteByte('*')
@@ -179,13 +186,16 @@ type pelem struct {
 // resolve substitutes variables from ctx. It reports false if a variable has
 // no single value in the request and no default.
 func (t template) resolve(ctx *evalContext) (pattern, bool) {
+	if t.static != nil {
+		return t.static, true
+	}
 	var p pattern
 	lit := func(s string) {
 		for _, r := range runesOf(s) {
 			p = append(p, pelem{kind: pLiteral, r: r})
 		}
 	}
-	for _, part := range t {
+	for _, part := range t.parts {
 		switch part.kind {
 		case tLiteral:
 			lit(part.text)
@@ -267,8 +277,7 @@ const (
 	matchARNSegments
 )
 
-// match reports whether s matches p. It runs in O(len(p)·len(s)) time with no
-// recursion, so hostile patterns cannot blow up.
+// match reports whether s matches p.
 func (p pattern) match(s string, mode matchMode, foldCase bool) bool {
 	text := runesOf(s)
 	if foldCase {
@@ -276,36 +285,79 @@ func (p pattern) match(s string, mode matchMode, foldCase bool) bool {
 			text[i] = unicode.ToLower(r)
 		}
 	}
-	cur := make([]bool, len(text)+1)
-	next := make([]bool, len(text)+1)
+	return p.matchRunes(text, mode, foldCase)
+}
+
+// matchRunes matches text (already lower-cased when foldCase). Literal
+// prefixes and suffixes are compared directly; what lies between runs a
+// dynamic program in O(len(p)·len(text)) time with no recursion, so hostile
+// patterns cannot blow up.
+func (p pattern) matchRunes(text []rune, mode matchMode, foldCase bool) bool {
+	lit := func(e pelem) rune {
+		if foldCase {
+			return unicode.ToLower(e.r)
+		}
+		return e.r
+	}
+	lo, hi := 0, len(p)
+	tlo, thi := 0, len(text)
+	for lo < hi && p[lo].kind == pLiteral {
+		if tlo == thi || text[tlo] != lit(p[lo]) {
+			return false
+		}
+		lo, tlo = lo+1, tlo+1
+	}
+	if lo == hi {
+		return tlo == thi
+	}
+	for hi > lo && p[hi-1].kind == pLiteral {
+		if thi == tlo || text[thi-1] != lit(p[hi-1]) {
+			return false
+		}
+		hi, thi = hi-1, thi-1
+	}
+	crossColons := func(i int) bool {
+		return mode == matchPlain || i+1 == len(p) || (p[i+1].kind == pLiteral && p[i+1].r == ':')
+	}
+	mid := text[tlo:thi]
+	if hi-lo == 1 && p[lo].kind == pStar {
+		if crossColons(lo) {
+			return true
+		}
+		for _, r := range mid {
+			if r == ':' {
+				return false
+			}
+		}
+		return true
+	}
+	buf := make([]bool, 2*(len(mid)+1))
+	cur, next := buf[:len(mid)+1], buf[len(mid)+1:]
 	cur[0] = true
-	for i, e := range p {
+	for i := lo; i < hi; i++ {
+		e := p[i]
 		switch e.kind {
 		case pStar:
-			crossColons := mode == matchPlain || i+1 == len(p) ||
-				(p[i+1].kind == pLiteral && p[i+1].r == ':')
+			cross := crossColons(i)
 			next[0] = cur[0]
-			for j := 1; j <= len(text); j++ {
-				next[j] = cur[j] || (next[j-1] && (crossColons || text[j-1] != ':'))
+			for j := 1; j <= len(mid); j++ {
+				next[j] = cur[j] || (next[j-1] && (cross || mid[j-1] != ':'))
 			}
 		case pQuestion:
 			next[0] = false
-			for j := 1; j <= len(text); j++ {
-				next[j] = cur[j-1] && (mode == matchPlain || text[j-1] != ':')
+			for j := 1; j <= len(mid); j++ {
+				next[j] = cur[j-1] && (mode == matchPlain || mid[j-1] != ':')
 			}
 		default:
-			r := e.r
-			if foldCase {
-				r = unicode.ToLower(r)
-			}
+			r := lit(e)
 			next[0] = false
-			for j := 1; j <= len(text); j++ {
-				next[j] = cur[j-1] && text[j-1] == r
+			for j := 1; j <= len(mid); j++ {
+				next[j] = cur[j-1] && mid[j-1] == r
 			}
 		}
 		cur, next = next, cur
 	}
-	return cur[len(text)]
+	return cur[len(mid)]
 }
 
 // matchARN compares an ARN with an ArnLike pattern: each of the six

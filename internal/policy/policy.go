@@ -499,6 +499,7 @@ func parseConditions(raw json.RawMessage, vars bool) ([]clause, string) {
 				}
 				c.values = append(c.values, t)
 			}
+			c.compile()
 			out = append(out, c)
 		}
 	}

@@ -43,6 +43,10 @@ type Principal struct {
 	// ARN is the caller's ARN: arn:aws:iam::ACCOUNT:root, …:user/path/name,
 	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, ….
 	ARN string
+	// RoleARN is, for PrincipalAssumedRole, the role's ARN including its path
+	// (arn:aws:iam::ACCOUNT:role/path/NAME). When empty it is derived from the
+	// session ARN, which carries no path.
+	RoleARN string
 	// Username is the IAM user name (aws:username); set for users only.
 	Username string
 	// UserID is the unique id (aws:userid): the account id for root, AIDA…
@@ -113,7 +117,11 @@ func (p Principal) identities() []identity {
 	case PrincipalUser, PrincipalFederatedUser:
 		ids = append(ids, identity{kind: "AWS", value: p.ARN})
 	case PrincipalAssumedRole:
-		if role := p.roleARN(); role != "" {
+		role := p.RoleARN
+		if role == "" {
+			role = p.roleARN()
+		}
+		if role != "" {
 			ids = append(ids, identity{kind: "AWS", value: role})
 		}
 		ids = append(ids, identity{kind: "AWS", value: p.ARN})
@@ -142,13 +150,14 @@ func (ps *principalSpec) has(id identity) bool {
 	return false
 }
 
-// matchPrincipal reports whether a Principal element names p. delegated is
+// matchPrincipal reports whether a Principal element names the principal
+// known by ids (from [Principal.identities]). delegated is
 // true when it names p only through p's account (see [Evaluate]).
-func (ps *principalSpec) matchPrincipal(p Principal) (match, delegated bool) {
+func (ps *principalSpec) matchPrincipal(ids []identity) (match, delegated bool) {
 	if ps.all {
 		return true, false
 	}
-	for _, id := range p.identities() {
+	for _, id := range ids {
 		if id.kind != "" && id.value != "" && ps.has(id) {
 			if !id.account {
 				return true, false
@@ -159,14 +168,14 @@ func (ps *principalSpec) matchPrincipal(p Principal) (match, delegated bool) {
 	return match, delegated
 }
 
-// matchNotPrincipal reports whether a NotPrincipal statement applies to p:
-// it does unless every name p is known by is listed, which is why AWS tells
+// matchNotPrincipal reports whether a NotPrincipal statement applies to the
+// principal known by ids: it does unless every name p is known by is listed, which is why AWS tells
 // you to list the account as well as the user or role you exclude.
-func (ps *principalSpec) matchNotPrincipal(p Principal) bool {
+func (ps *principalSpec) matchNotPrincipal(ids []identity) bool {
 	if ps.all {
 		return false
 	}
-	for _, id := range p.identities() {
+	for _, id := range ids {
 		if id.kind == "CanonicalUser" || id.kind == "Federated" {
 			continue // alternative names, not a link in the chain
 		}
