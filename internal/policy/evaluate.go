@@ -112,8 +112,15 @@ func Evaluate(req Request, sets ...Set) Decision {
 			if pol == nil {
 				continue
 			}
+			// A resource policy in an identity or boundary set (or the reverse)
+			// is a caller's mistake: its Allows must not grant, while its
+			// Denies still deny.
+			misplaced := (pol.kind == KindResource) != (set.Kind == KindResource)
 			for i := range pol.statements {
 				st := &pol.statements[i]
+				if misplaced && st.effect == Allow {
+					continue
+				}
 				applies, delegated := st.applies(set.Kind, ctx)
 				if !applies {
 					continue

@@ -351,3 +351,23 @@ func mustParse(t *testing.T, doc string, kind Kind) *Policy {
 	}
 	return p
 }
+
+func TestMisplacedPoliciesNeverGrant(t *testing.T) {
+	bucketPolicy := mustParse(t, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:user/nobody"},"Action":"*","Resource":"*"}`,
+		`{"Sid":"d","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"*"}`), KindResource)
+	identityPolicy := mustParse(t, stmts(`{"Effect":"Allow","Action":"*","Resource":"*"}`), KindIdentity)
+	get := Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}
+	if d := Evaluate(get, Set{Kind: KindIdentity, Policies: []*Policy{bucketPolicy}}); d.Outcome != ImplicitDeny {
+		t.Errorf("resource policy as identity policy: %v, want ImplicitDeny", d.Outcome)
+	}
+	del := Request{Principal: alice, Action: "s3:DeleteObject", Resource: "arn:aws:s3:::b/k"}
+	if d := Evaluate(del, Set{Kind: KindIdentity, Policies: []*Policy{identityPolicy, bucketPolicy}}); d.Outcome != ExplicitDeny {
+		t.Errorf("misplaced Deny: %v, want ExplicitDeny", d.Outcome)
+	}
+	if d := Evaluate(get, Set{Kind: KindResource, Policies: []*Policy{identityPolicy}}); d.Outcome != ImplicitDeny {
+		t.Errorf("identity policy as resource policy: %v, want ImplicitDeny", d.Outcome)
+	}
+	if d := Evaluate(get, Set{Kind: Kind(0), Policies: []*Policy{identityPolicy}}); d.Outcome != ImplicitDeny {
+		t.Errorf("unknown set kind: %v, want ImplicitDeny", d.Outcome)
+	}
+}
