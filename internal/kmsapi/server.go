@@ -1,0 +1,352 @@
+package kmsapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/kms"
+)
+
+// ServerConfig is what NewServer needs. Zero values get documented
+// defaults.
+type ServerConfig struct {
+	DataDir string // required: keystore, lock, credentials and (by default) the root key live here
+	Region  string // "" → us-east-1
+	// RootKeyFile is a file holding the base64 of 32 random bytes. If it
+	// and Passphrase are both empty, DataDir/root.key is used, generated on
+	// first start, with a loud warning on every start.
+	RootKeyFile string
+	// Passphrase derives the root key with argon2id (salt kept in
+	// DataDir/passphrase-salt.json). Exclusive with RootKeyFile.
+	Passphrase []byte
+	// KDF are the argon2id costs for a new passphrase salt file (zero:
+	// kms.KDFParams defaults).
+	KDF kms.KDFParams
+	// Administrator credentials. If empty, they are generated once, kept in
+	// DataDir, and reused on later starts.
+	RootAccessKey string
+	RootSecretKey string
+	Logger        *slog.Logger // nil → discard
+	// JobInterval is how often due key deletions and rotations run
+	// (default 1 minute).
+	JobInterval time.Duration
+}
+
+// LogValue keeps the passphrase and secret key out of logs.
+func (c ServerConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("data_dir", c.DataDir), slog.String("region", c.Region),
+		slog.String("root_key_file", c.RootKeyFile), slog.String("root_access_key", c.RootAccessKey))
+}
+
+// Server is a `coffer kms` instance without its listener: the data dir
+// (locked), the keystore, the handler and the background job.
+type Server struct {
+	admin     admin
+	generated bool
+	lock      *os.File
+	store     *kms.Store
+	handler   http.Handler
+	stopJobs  context.CancelFunc
+	jobsDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// admin is the administrator's identity, kept in DataDir.
+type admin struct {
+	AccountID string `json:"account_id"`
+	AccessKey string `json:"access_key_id"`
+	SecretKey string `json:"secret_access_key"`
+}
+
+// LogValue keeps the secret out of logs.
+func (a admin) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("account_id", a.AccountID), slog.String("access_key_id", a.AccessKey))
+}
+
+// Files in the data dir.
+const (
+	keystoreFile    = "kms.db"
+	credentialsFile = "root-credentials.json"
+	defaultRootKey  = "root.key"
+	saltFile        = "passphrase-salt.json"
+	lockFile        = "LOCK"
+)
+
+// NewServer opens the data dir (taking its lock), the root key and the
+// keystore, and starts the background job. A keystore created under
+// another root key fails with an error wrapping kms.ErrWrongRootKey.
+func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("kms: data dir is required")
+	}
+	if cfg.RootKeyFile != "" && len(cfg.Passphrase) > 0 {
+		return nil, errors.New("kms: give a root key file or a passphrase, not both")
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.JobInterval <= 0 {
+		cfg.JobInterval = time.Minute
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("kms: %w", err)
+	}
+	s := &Server{}
+	lock, err := lockDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
+	ok := false
+	defer func() {
+		if !ok {
+			_ = s.release()
+		}
+	}()
+	root, err := openRootKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.admin, s.generated, err = loadAdmin(cfg); err != nil {
+		return nil, err
+	}
+	s.store, err = kms.Open(ctx, filepath.Join(cfg.DataDir, keystoreFile), kms.Config{
+		RootKey: root, Region: cfg.Region, Account: s.admin.AccountID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	creds := auth.NewStaticCredentials(auth.Credential{
+		AccessKeyID: s.admin.AccessKey,
+		SecretKey:   s.admin.SecretKey,
+		Principal: auth.Principal{
+			AccountID:   s.admin.AccountID,
+			AccessKeyID: s.admin.AccessKey,
+			ARN:         "arn:aws:iam::" + s.admin.AccountID + ":root",
+		},
+	})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.handler = New(Config{
+		Store:    s.store,
+		Verifier: &auth.Verifier{Creds: creds, Now: time.Now},
+		Region:   cfg.Region,
+		Log:      cfg.Logger,
+		Registry: reg,
+	})
+	jobCtx, stop := context.WithCancel(context.Background())
+	s.stopJobs, s.jobsDone = stop, make(chan struct{})
+	go func() {
+		defer close(s.jobsDone)
+		RunJobs(jobCtx, s.store, cfg.JobInterval, time.Now, cfg.Logger)
+	}()
+	ok = true
+	return s, nil
+}
+
+// Handler serves the KMS API, /health/live, /health/ready and /metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Store is the keystore, for in-process tests and tools.
+func (s *Server) Store() *kms.Store { return s.store }
+
+// RootCredentials returns the administrator's access key and secret key.
+func (s *Server) RootCredentials() (accessKey, secretKey string) {
+	return s.admin.AccessKey, s.admin.SecretKey
+}
+
+// GeneratedCredentials reports whether this start generated the
+// administrator credentials (so the caller prints them once).
+func (s *Server) GeneratedCredentials() bool { return s.generated }
+
+// Close stops the background job, closes the keystore and releases the
+// data dir.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopJobs != nil {
+			s.stopJobs()
+			<-s.jobsDone
+		}
+		s.closeErr = s.release()
+	})
+	return s.closeErr
+}
+
+func (s *Server) release() error {
+	var err error
+	if s.store != nil {
+		err = s.store.Close()
+	}
+	if s.lock != nil {
+		_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+		_ = s.lock.Close()
+	}
+	return err
+}
+
+// jobStore is what the background job needs of the keystore.
+type jobStore interface {
+	// DeleteDueKeys deletes keys whose deletion date has passed.
+	DeleteDueKeys(ctx context.Context, now time.Time) ([]string, error)
+	// RotateDue performs due automatic rotations.
+	RotateDue(ctx context.Context, now time.Time) (int, error)
+}
+
+var _ jobStore = (*kms.Store)(nil)
+
+// RunJobs deletes due keys and performs due rotations at once and then
+// every interval, until ctx is done. Failures are logged and retried at the
+// next tick.
+func RunJobs(ctx context.Context, st jobStore, interval time.Duration, now func() time.Time, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		ids, err := st.DeleteDueKeys(ctx, now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("kms: delete due keys", "error", err)
+		}
+		for _, id := range ids {
+			log.Warn("kms: deleted key after its waiting period; its ciphertexts can no longer be decrypted", "key_id", id)
+		}
+		n, err := st.RotateDue(ctx, now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("kms: automatic rotation", "error", err)
+		}
+		if n > 0 {
+			log.Info("kms: rotated keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// openRootKey loads the configured root key, derives it from the
+// passphrase, or loads (generating on first start) DataDir/root.key.
+func openRootKey(cfg ServerConfig) (kms.RootKey, error) {
+	switch {
+	case len(cfg.Passphrase) > 0:
+		return kms.DerivePassphraseRootKey(cfg.Passphrase, filepath.Join(cfg.DataDir, saltFile), cfg.KDF, nil)
+	case cfg.RootKeyFile != "":
+		return kms.LoadRootKeyFile(cfg.RootKeyFile)
+	}
+	path := filepath.Join(cfg.DataDir, defaultRootKey)
+	const warning = "kms: WARNING: the root key is a file inside the data directory, so anyone with a copy of the " +
+		"data directory can decrypt every key in it; give --root-key-file on another volume, or COFFER_KMS_PASSPHRASE"
+	k, err := kms.LoadRootKeyFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k, err = kms.GenerateRootKeyFile(path, nil)
+		if err == nil {
+			cfg.Logger.Warn(warning, "root_key_file", path, "generated", true)
+		}
+		return k, err
+	}
+	if err == nil {
+		cfg.Logger.Warn(warning, "root_key_file", path)
+	}
+	return k, err
+}
+
+// lockDir takes an exclusive lock so one process owns a data dir.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("kms: lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("kms: data dir %s is in use by another process: %w", dir, err)
+	}
+	return f, nil
+}
+
+// loadAdmin returns the administrator: the account ID is generated once and
+// kept; configured keys override the stored ones and are never written;
+// missing keys are generated and stored. The bool reports generated keys.
+func loadAdmin(cfg ServerConfig) (admin, bool, error) {
+	path := filepath.Join(cfg.DataDir, credentialsFile)
+	var a admin
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &a); err != nil {
+			return a, false, fmt.Errorf("kms: %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return a, false, fmt.Errorf("kms: %w", err)
+	}
+	configured := cfg.RootAccessKey != "" || cfg.RootSecretKey != ""
+	if configured && (cfg.RootAccessKey == "" || cfg.RootSecretKey == "") {
+		return a, false, errors.New("kms: set both the root access key and the root secret key")
+	}
+	changed := false
+	if a.AccountID == "" {
+		n, err := rand.Int(rand.Reader, big.NewInt(9e11))
+		if err != nil {
+			return a, false, err
+		}
+		a.AccountID = fmt.Sprintf("%012d", n.Int64()+1e11)
+		changed = true
+	}
+	newKeys := !configured && (a.AccessKey == "" || a.SecretKey == "")
+	if newKeys {
+		a.AccessKey = "AKIA" + rand.Text()[:16]
+		a.SecretKey = rand.Text() + rand.Text()[:14]
+		changed = true
+	}
+	if changed {
+		if err := writeFileAtomic(path, a); err != nil {
+			return a, false, err
+		}
+	}
+	if configured {
+		a.AccessKey, a.SecretKey = cfg.RootAccessKey, cfg.RootSecretKey
+	}
+	return a, newKeys, nil
+}
+
+func writeFileAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("kms: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("kms: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
