@@ -39,6 +39,7 @@ func main() {
 const usage = `usage:
   coffer server --data DIR [--listen ADDR] [--domain NAME] [--config FILE]
   coffer dev [--data DIR] [--listen ADDR]
+  coffer kms --data DIR [--listen ADDR] [--config FILE] [--region REGION] [--root-key-file FILE]
   coffer version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServer(ctx, args[1:], stdout, stderr, getenv, false)
 	case "dev":
 		return runServer(ctx, args[1:], stdout, stderr, getenv, true)
+	case "kms":
+		return runKMS(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "coffer", version)
 		return nil
