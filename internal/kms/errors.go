@@ -29,6 +29,9 @@ const (
 	ErrTag               Exception = "TagException"
 	ErrUnsupportedOp     Exception = "UnsupportedOperationException"
 	ErrKMSInternal       Exception = "KMSInternalException"
+	ErrAccessDenied      Exception = "AccessDeniedException"
+	ErrInvalidGrantToken Exception = "InvalidGrantTokenException"
+	ErrInvalidGrantID    Exception = "InvalidGrantIdException"
 )
 
 // ErrWrongRootKey is returned by Open, and by RootKey.Open, when sealed

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coffer-project/coffer/internal/policy"
 )
 
 // KeyState is the state of a KMS key.
@@ -380,19 +382,18 @@ func (s *Store) defaultPolicy(account string) string {
 		`"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"kms:*","Resource":"*"}]}`
 }
 
-func checkPolicy(p string) error {
+// checkPolicy validates a key policy document: at most MaxPolicySize
+// bytes of UTF-8, and a resource policy the policy language accepts (so an
+// unknown condition operator is rejected here, not ignored later).
+func checkPolicy(p string) (*policy.Policy, error) {
 	if len(p) > MaxPolicySize || !utf8.ValidString(p) {
-		return fmt.Errorf("kms: policy larger than %d bytes or not UTF-8: %w", MaxPolicySize, ErrMalformedPolicy)
+		return nil, fmt.Errorf("kms: policy larger than %d bytes or not UTF-8: %w", MaxPolicySize, ErrMalformedPolicy)
 	}
-	var doc map[string]json.RawMessage
-	dec := json.NewDecoder(strings.NewReader(p))
-	if err := dec.Decode(&doc); err != nil || dec.More() {
-		return fmt.Errorf("kms: policy is not a JSON object: %w", ErrMalformedPolicy)
+	parsed, err := policy.Parse([]byte(p), policy.KindResource)
+	if err != nil {
+		return nil, fmt.Errorf("kms: %v: %w", err, ErrMalformedPolicy)
 	}
-	if _, ok := doc["Statement"]; !ok {
-		return fmt.Errorf("kms: policy has no Statement: %w", ErrMalformedPolicy)
-	}
-	return nil
+	return parsed, nil
 }
 
 func encodeTags(tags []Tag) (string, error) {
@@ -401,13 +402,10 @@ func encodeTags(tags []Tag) (string, error) {
 	}
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
-		n := utf8.RuneCountInString(t.TagKey)
-		switch {
-		case n < 1 || n > 128 || utf8.RuneCountInString(t.TagValue) > 256:
-			return "", fmt.Errorf("kms: tag key must have 1–128 and value 0–256 characters: %w", ErrTag)
-		case strings.HasPrefix(t.TagKey, "aws:"):
-			return "", fmt.Errorf("kms: tag keys beginning with aws: are reserved: %w", ErrTag)
-		case seen[t.TagKey]:
+		if err := checkTag(t); err != nil {
+			return "", err
+		}
+		if seen[t.TagKey] {
 			return "", fmt.Errorf("kms: duplicate tag key %q: %w", t.TagKey, ErrTag)
 		}
 		seen[t.TagKey] = true
@@ -433,10 +431,10 @@ func (s *Store) CreateKey(ctx context.Context, in CreateKeyInput) (KeyMetadata, 
 	if utf8.RuneCountInString(in.Description) > MaxDescriptionLen {
 		return KeyMetadata{}, fmt.Errorf("kms: description longer than %d characters: %w", MaxDescriptionLen, ErrValidation)
 	}
-	policy := in.Policy
-	if policy == "" {
-		policy = s.defaultPolicy(s.account)
-	} else if err := checkPolicy(policy); err != nil {
+	doc := in.Policy
+	if doc == "" {
+		doc = s.defaultPolicy(s.account)
+	} else if _, err := checkPolicy(doc); err != nil {
 		return KeyMetadata{}, err
 	}
 	tags, err := encodeTags(in.Tags)
@@ -450,7 +448,7 @@ func (s *Store) CreateKey(ctx context.Context, in CreateKeyInput) (KeyMetadata, 
 	now := s.now().UnixNano()
 	k := keyRow{
 		id: id, arn: s.keyARN(id), account: s.account, description: in.Description, state: KeyStateEnabled,
-		created: now, rotationPeriod: DefaultRotationPeriodDays, currentVersion: 1, policy: policy, tags: tags,
+		created: now, rotationPeriod: DefaultRotationPeriodDays, currentVersion: 1, policy: doc, tags: tags,
 	}
 	err = s.update(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, NULL, 0, ?, 0, ?, NULL, 1, ?, ?)`,

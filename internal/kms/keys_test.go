@@ -18,7 +18,7 @@ func TestCreateKey(t *testing.T) {
 	}{
 		{"defaults", CreateKeyInput{}, nil},
 		{"explicit symmetric", CreateKeyInput{KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS"}, nil},
-		{"with policy and tags", CreateKeyInput{Policy: `{"Version":"2012-10-17","Statement":[]}`, Tags: []Tag{{"env", "prod"}, {"team", ""}}}, nil},
+		{"with policy and tags", CreateKeyInput{Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}]}`, Tags: []Tag{{"env", "prod"}, {"team", ""}}}, nil},
 		{"asymmetric spec unsupported", CreateKeyInput{KeySpec: "RSA_2048"}, ErrUnsupportedOp},
 		{"unknown spec", CreateKeyInput{KeySpec: "AES_512"}, ErrValidation},
 		{"sign usage unsupported", CreateKeyInput{KeyUsage: "SIGN_VERIFY"}, ErrUnsupportedOp},

@@ -48,6 +48,7 @@ type Store struct {
 	account  string
 	now      func() time.Time
 	rand     io.Reader
+	policies policyCache
 }
 
 const schemaVersion = 1
@@ -87,6 +88,21 @@ var schema = []string{
 		PRIMARY KEY (account, name)
 	)`,
 	`CREATE INDEX IF NOT EXISTS aliases_key ON aliases (key_id)`,
+	// Added after schema version 1 shipped; CREATE … IF NOT EXISTS upgrades
+	// an older keystore in place.
+	`CREATE TABLE IF NOT EXISTS grants (
+		id TEXT PRIMARY KEY,
+		key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		grantee TEXT NOT NULL,
+		retiring TEXT NOT NULL,
+		operations TEXT NOT NULL,
+		constraints TEXT NOT NULL,
+		issuing_account TEXT NOT NULL,
+		created INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS grants_key ON grants (key_id, grantee)`,
+	`CREATE INDEX IF NOT EXISTS grants_retiring ON grants (retiring, id)`,
 }
 
 // rootCheck is sealed under the root key when a keystore is created, so a
