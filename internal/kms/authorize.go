@@ -1,0 +1,200 @@
+package kms
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/coffer-project/coffer/internal/policy"
+)
+
+// AuthRequest is one KMS call to authorize.
+type AuthRequest struct {
+	// Caller is the authenticated principal; AccessKeyID the key it signed
+	// with (for the audit record; it decides nothing).
+	Caller      policy.Principal
+	AccessKeyID string
+	// IdentityPolicies are the caller's IAM policies. The administrator
+	// passes AdministratorPolicy.
+	IdentityPolicies []*policy.Policy
+	// Action is the IAM action, "kms:Decrypt".
+	Action string
+	// KeyID names the key: id, ARN, alias name or alias ARN.
+	KeyID string
+	// EncryptionContext is the request's context (for ReEncrypt, the one
+	// of the half being authorized).
+	EncryptionContext map[string]string
+	// GrantTokens are the request's grant tokens (validated; grants here
+	// take effect at once, so they grant nothing a grant does not).
+	GrantTokens []string
+	// ViaService is kms:ViaService, the service calling on the caller's
+	// behalf ("s3.us-east-1.amazonaws.com"), empty for a direct call.
+	ViaService string
+	// For kms:CreateGrant: the grant asked for, which fills in
+	// kms:GrantOperations, kms:GranteePrincipal, kms:RetiringPrincipal and
+	// kms:GrantConstraintType, and bounds what a constrained grant may pass on.
+	Grant *CreateGrantInput
+	// Context holds further condition keys (kms:EncryptionAlgorithm,
+	// kms:RequestAlias, aws:SourceIp, …).
+	Context map[string][]string
+}
+
+// Decision is the outcome of Authorize.
+type Decision struct {
+	Allowed bool
+	KeyARN  string
+	// Policy is the policy evaluation; Allowed may still be true when a
+	// grant allowed what the policies did not.
+	Policy policy.Decision
+	// GrantID is the grant that allowed the request, if one did.
+	GrantID string
+}
+
+// AdministratorPolicy returns the identity policy of the KMS administrator:
+// every kms: action on every key.
+func AdministratorPolicy() *policy.Policy {
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Administrator","Effect":"Allow","Action":"kms:*","Resource":"*"}]}`), policy.KindIdentity)
+	if err != nil {
+		panic("kms: administrator policy: " + err.Error()) // a constant document
+	}
+	p.Name = "coffer-kms-administrator"
+	return p
+}
+
+// Authorize decides whether req may proceed, as AWS KMS does: an explicit
+// Deny in the key policy or an identity policy refuses; otherwise the key
+// policy must allow (directly, or by naming the caller's account and an
+// identity policy allowing), or a grant of the key to the caller must
+// include the operation with constraints the encryption context meets.
+//
+// It returns an error wrapping ErrAccessDenied, with AWS's message, when
+// the request is refused, and ErrNotFound, ErrValidation or
+// ErrInvalidGrantToken when it cannot be decided.
+func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error) {
+	op, ok := strings.CutPrefix(req.Action, "kms:")
+	if !ok || op == "" {
+		return Decision{}, fmt.Errorf("kms: authorize: %q is not a kms action: %w", req.Action, ErrValidation)
+	}
+	if err := CheckGrantTokens(req.GrantTokens); err != nil {
+		return Decision{}, err
+	}
+	names := principalNames(req.Caller)
+	var (
+		k      keyRow
+		grants []grantRow
+	)
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		if k, err = s.resolveKeyOrAlias(ctx, tx, req.KeyID); err != nil {
+			return err
+		}
+		grants, err = grantsFor(ctx, tx, k.id, append(names, "arn:aws:iam::"+req.Caller.Account+":root"))
+		return err
+	})
+	if err != nil {
+		return Decision{}, err
+	}
+	keyPolicy, err := s.policies.parse(k.policy)
+	if err != nil {
+		return Decision{}, fmt.Errorf("kms: stored policy of %s: %w", k.arn, err)
+	}
+	preq := policy.Request{Principal: req.Caller, Action: req.Action, Resource: k.arn, Context: requestContext(&req)}
+	identity := policy.Set{Kind: policy.KindIdentity, Policies: req.IdentityPolicies}
+	d := policy.Evaluate(preq, identity,
+		policy.Set{Kind: policy.KindResource, Owner: k.account, Required: true, Policies: []*policy.Policy{keyPolicy}})
+	dec := Decision{Allowed: d.Allowed(), KeyARN: k.arn, Policy: d}
+	if dec.Allowed {
+		return dec, nil
+	}
+	if d.Outcome != policy.ExplicitDeny {
+		for i := range grants {
+			if grants[i].allows(op, &req, names, preq, identity) {
+				dec.Allowed, dec.GrantID = true, grants[i].id
+				return dec, nil
+			}
+		}
+	}
+	return dec, fmt.Errorf("kms: %s: %w", denialMessage(req.Caller, req.Action, k.arn, d), ErrAccessDenied)
+}
+
+// allows reports whether grant g lets the caller perform op in req.
+func (g *grantRow) allows(op string, req *AuthRequest, names []string, preq policy.Request, identity policy.Set) bool {
+	if !slices.Contains(g.operations, op) {
+		return false
+	}
+	if !slices.Contains(names, g.grantee) {
+		// A grant to an account reaches its other principals only through
+		// their identity policies, as a key policy naming the account does.
+		if g.grantee != "arn:aws:iam::"+req.Caller.Account+":root" || !policy.Evaluate(preq, identity).Allowed() {
+			return false
+		}
+	}
+	known := grantOperations()
+	switch {
+	case known[op].withContext:
+		return g.constraints.allows(req.EncryptionContext)
+	case op == GrantCreateGrant:
+		return req.Grant != nil && g.constraints.atLeastAsStrict(req.Grant.Constraints) &&
+			!slices.ContainsFunc(req.Grant.Operations, func(o string) bool { return !slices.Contains(g.operations, o) })
+	}
+	return true
+}
+
+// requestContext builds the condition keys of a KMS request.
+func requestContext(req *AuthRequest) map[string][]string {
+	c := make(map[string][]string, len(req.Context)+len(req.EncryptionContext)+8)
+	for k, v := range req.Context {
+		c[k] = slices.Clone(v)
+	}
+	set := func(k string, v ...string) {
+		if len(v) > 0 && v[0] != "" {
+			c[k] = v
+		}
+	}
+	set("kms:CallerAccount", req.Caller.Account)
+	set("kms:ViaService", req.ViaService)
+	set("kms:KeySpec", KeySpecSymmetricDefault)
+	set("kms:KeyUsage", KeyUsageEncryptDecrypt)
+	set("kms:KeyOrigin", OriginAWSKMS)
+	if len(req.EncryptionContext) > 0 {
+		keys := sortedKeys(req.EncryptionContext)
+		c["kms:EncryptionContextKeys"] = keys
+		for _, k := range keys {
+			name := "kms:EncryptionContext:" + k
+			c[name] = append(c[name], req.EncryptionContext[k])
+		}
+	}
+	if g := req.Grant; g != nil {
+		set("kms:GrantOperations", g.Operations...)
+		set("kms:GranteePrincipal", g.GranteePrincipal)
+		set("kms:RetiringPrincipal", g.RetiringPrincipal)
+		switch {
+		case g.Constraints == nil:
+		case len(g.Constraints.EncryptionContextEquals) > 0:
+			set("kms:GrantConstraintType", "EncryptionContextEquals")
+		case len(g.Constraints.EncryptionContextSubset) > 0:
+			set("kms:GrantConstraintType", "EncryptionContextSubset")
+		}
+	}
+	return c
+}
+
+// denialMessage words a refusal as AWS does.
+func denialMessage(caller policy.Principal, action, keyARN string, d policy.Decision) string {
+	why := "because no resource-based policy allows the " + action + " action"
+	switch {
+	case d.Outcome == policy.ExplicitDeny:
+		why = "with an explicit deny in an identity-based policy"
+		for _, st := range d.Statements {
+			if st.Kind == policy.KindResource {
+				why = "with an explicit deny in a resource-based policy"
+				break
+			}
+		}
+	case strings.Contains(d.Reason, "identity polic"):
+		why = "because no identity-based policy allows the " + action + " action"
+	}
+	return "User: " + principalName(caller) + " is not authorized to perform: " + action + " on resource: " + keyARN + " " + why
+}
