@@ -148,8 +148,14 @@ type rotationEntry struct {
 }
 
 type listResourceTagsResponse struct {
-	Tags      []kms.Tag `json:"Tags"`
-	Truncated bool      `json:"Truncated"`
+	Tags       []kms.Tag `json:"Tags"`
+	NextMarker string    `json:"NextMarker,omitempty"`
+	Truncated  bool      `json:"Truncated"`
+}
+
+type listKeyPoliciesResponse struct {
+	PolicyNames []string `json:"PolicyNames"`
+	Truncated   bool     `json:"Truncated"`
 }
 
 type getKeyPolicyResponse struct {
@@ -291,22 +297,28 @@ func (h *handler) execute(ctx context.Context, req Request) (any, error) {
 			resp.Rotations = append(resp.Rotations, rotationEntry{KeyID: x.KeyID, RotationDate: ts(x.RotationDate), RotationType: x.RotationType})
 		}
 		return resp, nil
+	case *tagResourceRequest:
+		return empty{}, st.TagResource(ctx, r.KeyID, r.Tags)
+	case *untagResourceRequest:
+		return empty{}, st.UntagResource(ctx, r.KeyID, r.TagKeys)
 	case *listResourceTagsRequest:
-		// A key has at most 50 tags: one page, whatever Limit says.
-		tags, err := st.KeyTags(ctx, r.KeyID)
+		out, err := st.ListResourceTags(ctx, r.KeyID, r.Limit, r.Marker)
 		if err != nil {
 			return nil, err
 		}
-		if tags == nil {
-			tags = []kms.Tag{}
-		}
-		return listResourceTagsResponse{Tags: tags}, nil
+		return listResourceTagsResponse{Tags: out.Tags, NextMarker: out.NextMarker, Truncated: out.Truncated}, nil
 	case *getKeyPolicyRequest:
-		p, err := st.KeyPolicy(ctx, r.KeyID)
+		p, err := st.GetKeyPolicy(ctx, r.KeyID, r.PolicyName)
 		if err != nil {
 			return nil, err
 		}
-		return getKeyPolicyResponse{Policy: p, PolicyName: "default"}, nil
+		return getKeyPolicyResponse{Policy: p, PolicyName: kms.DefaultPolicyName}, nil
+	case *listKeyPoliciesRequest:
+		names, err := st.ListKeyPolicies(ctx, r.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		return listKeyPoliciesResponse{PolicyNames: names}, nil
 	}
 	return nil, fmt.Errorf("kmsapi: no executor for %T", req)
 }

@@ -130,8 +130,14 @@ func newRequest(name string) Request {
 		return &listKeyRotationsRequest{}
 	case "ListResourceTags":
 		return &listResourceTagsRequest{}
+	case "TagResource":
+		return &tagResourceRequest{}
+	case "UntagResource":
+		return &untagResourceRequest{}
 	case "GetKeyPolicy":
 		return &getKeyPolicyRequest{}
+	case "ListKeyPolicies":
+		return &listKeyPoliciesRequest{}
 	}
 	return nil
 }
@@ -370,6 +376,20 @@ type listResourceTagsRequest struct {
 
 func (*listResourceTagsRequest) Operation() string { return "ListResourceTags" }
 
+type tagResourceRequest struct {
+	keyRef
+	Tags []kms.Tag `json:"Tags"`
+}
+
+func (*tagResourceRequest) Operation() string { return "TagResource" }
+
+type untagResourceRequest struct {
+	keyRef
+	TagKeys []string `json:"TagKeys"`
+}
+
+func (*untagResourceRequest) Operation() string { return "UntagResource" }
+
 type getKeyPolicyRequest struct {
 	keyRef
 	PolicyName string `json:"PolicyName,omitempty"`
@@ -377,9 +397,9 @@ type getKeyPolicyRequest struct {
 
 func (*getKeyPolicyRequest) Operation() string { return "GetKeyPolicy" }
 
-func (r *getKeyPolicyRequest) validate() error {
-	if r.PolicyName != "" && r.PolicyName != "default" {
-		return fmt.Errorf("kmsapi: the only key policy is named default: %w", kms.ErrNotFound)
-	}
-	return nil
+type listKeyPoliciesRequest struct {
+	keyRef
+	paging
 }
+
+func (*listKeyPoliciesRequest) Operation() string { return "ListKeyPolicies" }

@@ -239,14 +239,26 @@ func TestSDKOperations(t *testing.T) {
 		wantCode(t, err, "ValidationException")
 	})
 	t.Run("TagsAndPolicy", func(t *testing.T) {
+		must(c.TagResource(ctx, &kms.TagResourceInput{KeyId: &keyID, Tags: []types.Tag{
+			{TagKey: aws.String("env"), TagValue: aws.String("prod")}, {TagKey: aws.String("team"), TagValue: aws.String("platform")},
+		}}))(t)
+		must(c.UntagResource(ctx, &kms.UntagResourceInput{KeyId: &keyID, TagKeys: []string{"env"}}))(t)
 		tags := must(c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: &keyID}))(t)
-		if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].TagKey) != "team" || aws.ToString(tags.Tags[0].TagValue) != "storage" {
+		if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].TagKey) != "team" || aws.ToString(tags.Tags[0].TagValue) != "platform" {
 			t.Errorf("ListResourceTags: %+v", tags.Tags)
 		}
+		_, err := c.TagResource(ctx, &kms.TagResourceInput{KeyId: &keyID, Tags: []types.Tag{{TagKey: aws.String("aws:x"), TagValue: aws.String("y")}}})
+		wantCode(t, err, "TagException")
 		p := must(c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &keyID}))(t)
 		if !strings.Contains(aws.ToString(p.Policy), `"kms:*"`) || aws.ToString(p.PolicyName) != "default" {
 			t.Errorf("GetKeyPolicy: %+v", p)
 		}
+		names := must(c.ListKeyPolicies(ctx, &kms.ListKeyPoliciesInput{KeyId: &keyID}))(t)
+		if len(names.PolicyNames) != 1 || names.PolicyNames[0] != "default" {
+			t.Errorf("ListKeyPolicies: %v", names.PolicyNames)
+		}
+		_, err = c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &keyID, PolicyName: aws.String("other")})
+		wantCode(t, err, "NotFoundException")
 	})
 	t.Run("DisableEnable", func(t *testing.T) {
 		must(c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &keyID}))(t)
@@ -262,7 +274,7 @@ func TestSDKOperations(t *testing.T) {
 		enc := must(c.Encrypt(ctx, &kms.EncryptInput{KeyId: &other, Plaintext: []byte("x")}))(t)
 		del := must(c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: &other, PendingWindowInDays: aws.Int32(7)}))(t)
 		if del.KeyState != types.KeyStatePendingDeletion || aws.ToInt32(del.PendingWindowInDays) != 7 ||
-			del.DeletionDate == nil || del.DeletionDate.Sub(time.Now()) < 6*24*time.Hour {
+			del.DeletionDate == nil || time.Until(*del.DeletionDate) < 6*24*time.Hour {
 			t.Errorf("ScheduleKeyDeletion: %+v", del)
 		}
 		d := must(c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &other}))(t)
