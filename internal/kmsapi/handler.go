@@ -92,6 +92,16 @@ func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
 		op = name
 	}
 	info.Op = op
+	defer func() {
+		// A panic is a fault like any other: JSON the SDKs can read, the
+		// cause in the log only. httpx.Recover stays as the last resort.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.calls.WithLabelValues(op, h.writeError(w, r, op, fmt.Errorf("kmsapi: panic: %v", v))).Inc()
+		}
+	}()
 	resp, err := h.call(w, r, info)
 	if err == nil {
 		err = writeJSON(w, http.StatusOK, resp)
