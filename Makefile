@@ -1,7 +1,8 @@
 # coffer — build, test, fuzz and benchmark.
 #
 #   make build   build ./coffer
-#   make test    install missing real clients, vet, gofmt, staticcheck, go test -race ./...
+#   make test    install missing real clients, vet, gofmt, staticcheck, go test -race ./...,
+#                then the PKCS#11 root key (-tags pkcs11, cgo) against SoftHSM2
 #   make fuzz    run every fuzz target for $(FUZZTIME) each
 #   make bench   machine limits (AES-GCM, MD5, SHA-256, dd) + load generator against a local server
 
@@ -20,12 +21,12 @@ ifeq ($(CI),true)
 export COFFER_E2E_REQUIRE_CLIENTS := 1
 endif
 
-.PHONY: build test clients vet fmt-check staticcheck gotest fuzz bench
+.PHONY: build test clients vet fmt-check staticcheck gotest pkcs11 fuzz bench
 
 build:
 	$(GO) build -o coffer ./cmd/coffer
 
-test: clients vet fmt-check staticcheck gotest
+test: clients vet fmt-check staticcheck gotest pkcs11
 
 clients:
 	.ci/install-clients.sh
@@ -42,6 +43,18 @@ staticcheck:
 
 gotest:
 	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
+
+# The PKCS#11 root key is built only with -tags pkcs11 (cgo); its tests
+# make a SoftHSM2 token in a temp dir and skip without SoftHSM2 (fail in CI).
+pkcs11:
+	@if [ "$$($(GO) env CGO_ENABLED)" != 1 ]; then \
+		echo "pkcs11: cgo is disabled (no C compiler?); PKCS#11 root key not built or tested" >&2; \
+		if [ "$${COFFER_E2E_REQUIRE_CLIENTS:-}" = 1 ]; then exit 1; fi; exit 0; \
+	fi; \
+	set -x; \
+	$(GO) vet -tags pkcs11 ./internal/kms/...; \
+	$(STATICCHECK) -tags pkcs11 ./internal/kms/...; \
+	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) -tags pkcs11 -run PKCS11 ./internal/kms/...
 
 # Discover fuzz targets with `go test -list`, which prints a package's
 # matching names followed by its "ok <pkg>" line; run each in turn and
