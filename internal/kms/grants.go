@@ -74,18 +74,18 @@ func grantOperations() map[string]grantOperation {
 
 // Grant limits as AWS documents them.
 const (
-	MaxGrantsPerKey            = 50000
-	MaxGrantNameLen            = 256
-	MaxGrantPrincipalLen       = 256
-	MaxGrantTokens             = 10
-	maxGrantTokenLen           = 8192
-	maxConstraintPairs         = 8
-	maxConstraintValueLen      = 384
-	defaultListGrantsLimit     = 50
-	maxListGrantsLimit         = 100
-	grantIDSize                = 32
-	grantTokenNonceSize        = 16
-	grantTokenVersion     byte = 1
+	MaxGrantsPerKey             = 50000
+	MaxGrantNameLen             = 256
+	MaxGrantPrincipalLen        = 256
+	MaxGrantTokens              = 10
+	maxGrantTokenLen            = 8192
+	maxConstraintPairs          = 8
+	maxConstraintValueLen       = 384
+	defaultListGrantsLimit      = 50
+	maxListGrantsLimit          = 100
+	grantIDSize                 = 32
+	grantTokenNonceSize         = 16
+	grantTokenVersion      byte = 1
 )
 
 var (
@@ -479,7 +479,7 @@ func (s *Store) listGrants(ctx context.Context, keyRef, q string, extra []any, l
 		}
 	}
 	err = s.view(ctx, func(tx *sql.Tx) error {
-		args := extra
+		var args []any
 		if keyRef != "" {
 			k, err := s.resolveKey(ctx, tx, keyRef)
 			if err != nil {
@@ -487,7 +487,7 @@ func (s *Store) listGrants(ctx context.Context, keyRef, q string, extra []any, l
 			}
 			args = append([]any{k.id.String(), after}, extra...)
 		} else {
-			args = []any{extra[0], after}
+			args = append([]any{extra[0], after}, extra[1:]...)
 		}
 		rows, err := tx.QueryContext(ctx, q+` ORDER BY g.id LIMIT ?`, append(args, n+1)...)
 		if err != nil {
