@@ -27,6 +27,7 @@ type kmsProcess struct {
 	Addr     string
 	Endpoint string
 	log      string
+	Env      []string // extra environment, such as COFFER_KMS_PASSPHRASE
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	waitErr  error
@@ -69,6 +70,7 @@ func (k *kmsProcess) start() error {
 		"COFFER_ROOT_ACCESS_KEY="+rootAccessKey,
 		"COFFER_ROOT_SECRET_KEY="+rootSecretKey,
 	)
+	cmd.Env = append(cmd.Env, k.Env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
@@ -374,4 +376,43 @@ func (k *kmsProcess) sdk() *kms.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider(rootAccessKey, rootSecretKey, ""),
 		Retryer:      aws.NopRetryer{},
 	})
+}
+
+// TestKMSPassphrase checks a KMS whose root key comes from
+// COFFER_KMS_PASSPHRASE: it refuses to start with another passphrase and
+// keeps its keys with the right one. No root key file is written.
+func TestKMSPassphrase(t *testing.T) {
+	skipIfShort(t)
+	k := startKMS(t)
+	k.Stop()
+	// startKMS made a keystore under a generated root key file; start over
+	// in a fresh data dir with a passphrase.
+	k.DataDir = filepath.Join(t.TempDir(), "kms-pass")
+	k.Env = []string{"COFFER_KMS_PASSPHRASE=correct horse battery staple"}
+	if err := k.start(); err != nil {
+		t.Fatal(err)
+	}
+	cli := kmsCLI(t, k)
+	var created cliKeyMetadata
+	decodeJSON(t, cli.Run(t, "create-key"), &created)
+	if _, err := os.Stat(filepath.Join(k.DataDir, "root.key")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a root key file was written beside the keystore despite the passphrase (%v)", err)
+	}
+	k.Stop()
+
+	k.Env = []string{"COFFER_KMS_PASSPHRASE=wrong passphrase"}
+	if err := k.start(); err == nil {
+		t.Fatal("coffer kms started with the wrong passphrase")
+	} else if !strings.Contains(err.Error(), "different root key") {
+		t.Fatalf("wrong passphrase: want an error naming the root key mismatch, got: %v", err)
+	}
+	k.Env = []string{"COFFER_KMS_PASSPHRASE=correct horse battery staple"}
+	if err := k.start(); err != nil {
+		t.Fatal(err)
+	}
+	var d cliKeyMetadata
+	decodeJSON(t, cli.Run(t, "describe-key", "--key-id", created.KeyMetadata.KeyId), &d)
+	if d.KeyMetadata.KeyState != "Enabled" {
+		t.Fatalf("after restart: %+v", d)
+	}
 }
