@@ -37,7 +37,7 @@ type testServer struct {
 	URL string
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t testing.TB) *testServer {
 	t.Helper()
 	srv, err := kmsapi.NewServer(t.Context(), kmsapi.ServerConfig{
 		DataDir:       t.TempDir(),
