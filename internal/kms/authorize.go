@@ -90,7 +90,7 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 		if k, err = s.resolveKeyOrAlias(ctx, tx, req.KeyID); err != nil {
 			return err
 		}
-		grants, err = grantsFor(ctx, tx, k.id, append(names, "arn:aws:iam::"+req.Caller.Account+":root"))
+		grants, err = grantsFor(ctx, tx, k.id, append(names, accountNames(req.Caller.Account)...))
 		return err
 	})
 	if err != nil {
@@ -127,7 +127,7 @@ func (g *grantRow) allows(op string, req *AuthRequest, names []string, preq poli
 	if !slices.Contains(names, g.grantee) {
 		// A grant to an account reaches its other principals only through
 		// their identity policies, as a key policy naming the account does.
-		if g.grantee != "arn:aws:iam::"+req.Caller.Account+":root" || !policy.Evaluate(preq, identity).Allowed() {
+		if !slices.Contains(accountNames(req.Caller.Account), g.grantee) || !policy.Evaluate(preq, identity).Allowed() {
 			return false
 		}
 	}
@@ -197,4 +197,25 @@ func denialMessage(caller policy.Principal, action, keyARN string, d policy.Deci
 		why = "because no identity-based policy allows the " + action + " action"
 	}
 	return "User: " + principalName(caller) + " is not authorized to perform: " + action + " on resource: " + keyARN + " " + why
+}
+
+// accountNames are the names of an account as a grant principal: its root
+// user's ARN and its bare id.
+func accountNames(account string) []string {
+	if account == "" {
+		return nil
+	}
+	return []string{"arn:aws:iam::" + account + ":root", account}
+}
+
+// CiphertextKeyARN returns the ARN of the key a ciphertext blob names,
+// without looking the key up or decrypting, so that a Decrypt or ReEncrypt
+// without a KeyId can be authorized against the blob's key first. Errors:
+// ErrInvalidCiphertext (not a blob of this service).
+func (s *Store) CiphertextKeyARN(blob []byte) (string, error) {
+	c, err := parseCiphertext(blob)
+	if err != nil {
+		return "", err
+	}
+	return s.keyARN(c.keyID), nil
 }

@@ -1,8 +1,25 @@
 // Package kms is coffer's key management service core: the key hierarchy,
 // the keystore, and the cryptographic operations of AWS KMS (symmetric
-// keys) as Go methods. The JSON wire protocol, the `coffer kms` command,
-// key policies, grants and the audit log are built on top of it elsewhere;
+// keys) as Go methods, with key policies, grants, tags and the
+// authorization decision (Store.Authorize). The JSON wire protocol, the
+// `coffer kms` command and the audit log are built on top of it elsewhere;
 // this package has no net/http.
+//
+// # Authorization
+//
+// Store.Authorize decides a call as AWS KMS does: the key policy (a
+// Required resource set for internal/policy, so it must grant, directly or
+// by naming the caller's account, which then needs an identity policy) and
+// the caller's identity policies are evaluated with the condition keys
+// kms:EncryptionContext:<key>, kms:EncryptionContextKeys, kms:CallerAccount,
+// kms:ViaService, kms:GrantOperations, …; an explicit Deny refuses. If no
+// policy allows, a grant of the key to the caller allows the operations it
+// lists, for cryptographic operations only when the encryption context meets
+// its constraints (EncryptionContextEquals: the same pairs;
+// EncryptionContextSubset: at least its pairs; keys compared
+// case-insensitively, values exactly). Grants take effect at once, so grant
+// tokens are only checked for form. RetireGrant is decided by the grant
+// itself, RevokeGrant by policy (kms:RevokeGrant, through Authorize).
 //
 // # Key hierarchy
 //
@@ -33,7 +50,8 @@
 // contexts authenticate alike. A blob names its key and material version in
 // the clear (as AWS's do); they are authenticated too. Out of scope here:
 // an attacker with the root key, with the memory of the running process, or
-// allowed to call the service (authorization is the server's job).
+// allowed by policy or grant to call the service (the server must call
+// Authorize before every operation).
 //
 // Plaintext key material and data keys are cleared from memory after use
 // where Go allows it (the AES key schedule inside crypto/cipher cannot be);

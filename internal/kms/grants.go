@@ -217,9 +217,8 @@ func scanGrant(row interface{ Scan(...any) error }) (grantRow, error) {
 }
 
 func (s *Store) grantEntry(g *grantRow) Grant {
-	id, _ := parseKeyID(g.keyID)
 	return Grant{
-		KeyID: s.keyARN(id), GrantID: g.id, Name: g.name, CreationDate: time.Unix(0, g.created).UTC(),
+		KeyID: s.keyARN(storedKeyID(g.keyID)), GrantID: g.id, Name: g.name, CreationDate: time.Unix(0, g.created).UTC(),
 		GranteePrincipal: g.grantee, RetiringPrincipal: g.retiring, IssuingAccount: "arn:aws:iam::" + g.issuingAccount + ":root",
 		Operations: slices.Clone(g.operations), Constraints: g.constraints,
 	}
@@ -523,14 +522,19 @@ type RetireGrantInput struct {
 	GrantToken string
 	KeyID      string
 	GrantID    string
-	// Caller is the principal retiring the grant.
-	Caller policy.Principal
+	// Caller is the principal retiring the grant; CallerPolicies its
+	// identity policies, which count when the grant's retiring principal is
+	// the caller's account (a delegation, as in a key policy).
+	Caller         policy.Principal
+	CallerPolicies []*policy.Policy
 }
 
 // RetireGrant deletes a grant on behalf of a principal the grant itself
 // entitles, as AWS decides: its retiring principal, its grantee if the
 // grant includes RetireGrant, or the root user of the account that created
-// the grant. No policy is consulted. Errors: ErrValidation,
+// the grant. When the retiring principal is an account, its other
+// principals may retire the grant if an identity policy allows them
+// kms:RetireGrant; no key policy is consulted. Errors: ErrValidation,
 // ErrInvalidGrantToken, ErrInvalidGrantID, ErrNotFound, ErrAccessDenied.
 func (s *Store) RetireGrant(ctx context.Context, in RetireGrantInput) error {
 	grantID := in.GrantID
@@ -566,7 +570,7 @@ func (s *Store) RetireGrant(ctx context.Context, in RetireGrantInput) error {
 				return fmt.Errorf("kms: grant %s is not a grant of %s: %w", grantID, k.arn, ErrNotFound)
 			}
 		}
-		if !g.mayRetire(in.Caller) {
+		if !g.mayRetire(in.Caller, in.CallerPolicies, s.keyARN(storedKeyID(g.keyID))) {
 			return fmt.Errorf("kms: User: %s is not authorized to perform: kms:RetireGrant on grant %s: %w",
 				principalName(in.Caller), grantID, ErrAccessDenied)
 		}
@@ -574,16 +578,28 @@ func (s *Store) RetireGrant(ctx context.Context, in RetireGrantInput) error {
 	})
 }
 
-// mayRetire reports whether p may retire the grant.
-func (g *grantRow) mayRetire(p policy.Principal) bool {
+// mayRetire reports whether p, with identity policies ids, may retire the
+// grant of the key keyARN.
+func (g *grantRow) mayRetire(p policy.Principal, ids []*policy.Policy, keyARN string) bool {
 	names := principalNames(p)
 	switch {
 	case g.retiring != "" && slices.Contains(names, g.retiring):
 		return true
 	case slices.Contains(g.operations, GrantRetireGrant) && slices.Contains(names, g.grantee):
 		return true
+	case p.Type == policy.PrincipalRoot && p.Account == g.issuingAccount:
+		return true
+	case g.retiring != "" && slices.Contains(accountNames(p.Account), g.retiring):
+		req := policy.Request{Principal: p, Action: "kms:RetireGrant", Resource: keyARN}
+		return policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: ids}).Allowed()
 	}
-	return p.Type == policy.PrincipalRoot && p.Account == g.issuingAccount
+	return false
+}
+
+// storedKeyID parses a key id read from the keystore's own tables.
+func storedKeyID(s string) keyID {
+	id, _ := parseKeyID(s)
+	return id
 }
 
 // RevokeGrant deletes a grant of the key. Whether the caller may is a

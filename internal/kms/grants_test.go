@@ -361,3 +361,38 @@ func TestListGrants(t *testing.T) {
 		t.Fatalf("after deleting the key: %+v", retirable)
 	}
 }
+
+func TestRetireGrantDelegatedToAccount(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m := f.createKey(t)
+	g := f.grant(t, CreateGrantInput{KeyID: m.KeyID, GranteePrincipal: storageServerARN, RetiringPrincipal: account, Operations: []string{GrantDecrypt}})
+	ops := user(account, "ops")
+	wantErr(t, f.s.RetireGrant(ctx, RetireGrantInput{GrantToken: g.GrantToken, Caller: ops}), ErrAccessDenied)
+	wantErr(t, f.s.RetireGrant(ctx, RetireGrantInput{GrantToken: g.GrantToken, Caller: user("444455556666", "ops"),
+		CallerPolicies: []*policy.Policy{AdministratorPolicy()}}), ErrAccessDenied)
+	wantErr(t, f.s.RetireGrant(ctx, RetireGrantInput{GrantToken: g.GrantToken, Caller: ops,
+		CallerPolicies: []*policy.Policy{AdministratorPolicy()}}), nil)
+}
+
+func TestGrantToBareAccountID(t *testing.T) {
+	f := newFixture(t)
+	m := f.createKey(t)
+	f.grant(t, CreateGrantInput{KeyID: m.KeyID, GranteePrincipal: "444455556666", Operations: []string{GrantEncrypt}})
+	wantErr(t, f.use(rootOf("444455556666"), m.KeyID, "kms:Encrypt", nil), nil)
+	wantErr(t, f.use(user("444455556666", "u"), m.KeyID, "kms:Encrypt", nil), ErrAccessDenied)
+}
+
+func TestCiphertextKeyARN(t *testing.T) {
+	f := newFixture(t)
+	m := f.createKey(t)
+	out, err := f.s.Encrypt(context.Background(), EncryptInput{KeyID: m.KeyID, Plaintext: []byte("x")})
+	wantErr(t, err, nil)
+	arn, err := f.s.CiphertextKeyARN(out.CiphertextBlob)
+	wantErr(t, err, nil)
+	if arn != m.Arn {
+		t.Fatalf("CiphertextKeyARN = %s, want %s", arn, m.Arn)
+	}
+	_, err = f.s.CiphertextKeyARN([]byte{9, 9})
+	wantErr(t, err, ErrInvalidCiphertext)
+}

@@ -14,7 +14,7 @@ const DefaultPolicyName = "default"
 
 // maxCachedPolicies bounds the parsed-policy cache; past it the cache
 // starts over (key policies change rarely, so it refills at once).
-const maxCachedPolicies = 1024
+const maxCachedPolicies = 256
 
 // policyCache holds parsed key policies by document text, so Authorize
 // does not parse the same document on every call.
