@@ -82,7 +82,6 @@ const (
 	errIncompleteSignature kms.Exception = "IncompleteSignatureException"
 	errInvalidSignature    kms.Exception = "InvalidSignatureException"
 	errUnrecognizedClient  kms.Exception = "UnrecognizedClientException"
-	errAccessDenied        kms.Exception = "AccessDeniedException"
 )
 
 func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +104,9 @@ func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
 	resp, err := h.call(w, r, info)
 	if err == nil {
 		err = writeJSON(w, http.StatusOK, resp)
+		if c, ok := resp.(interface{ clearSecrets() }); ok {
+			c.clearSecrets()
+		}
 		if err != nil {
 			// The status is sent; all that is left is to tell the operator.
 			h.cfg.Log.Warn("kms: write response", "request_id", httpx.RequestID(r.Context()), "op", op, "error", err)
@@ -220,6 +222,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return err
 	}
+	defer clear(b) // it may hold a data key, in base64
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, err = w.Write(b)

@@ -104,6 +104,9 @@ type generateDataKeyResponse struct {
 	Plaintext      []byte `json:"Plaintext,omitempty"`
 }
 
+// clearSecrets zeroes the data key once the response is written.
+func (r generateDataKeyResponse) clearSecrets() { clear(r.Plaintext) }
+
 type encryptResponse struct {
 	KeyID               string `json:"KeyId"`
 	CiphertextBlob      []byte `json:"CiphertextBlob"`
@@ -116,6 +119,9 @@ type decryptResponse struct {
 	EncryptionAlgorithm string `json:"EncryptionAlgorithm"`
 }
 
+// clearSecrets zeroes the plaintext once the response is written.
+func (r decryptResponse) clearSecrets() { clear(r.Plaintext) }
+
 type reEncryptResponse struct {
 	CiphertextBlob                 []byte `json:"CiphertextBlob"`
 	SourceKeyID                    string `json:"SourceKeyId"`
@@ -127,6 +133,10 @@ type reEncryptResponse struct {
 type generateRandomResponse struct {
 	Plaintext []byte `json:"Plaintext"`
 }
+
+// clearSecrets zeroes the random bytes once the response is written (they
+// may become key material on the caller's side).
+func (r generateRandomResponse) clearSecrets() { clear(r.Plaintext) }
 
 type rotationStatusResponse struct {
 	KeyID                string `json:"KeyId"`
