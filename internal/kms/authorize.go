@@ -80,17 +80,10 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 	if err := CheckGrantTokens(req.GrantTokens); err != nil {
 		return Decision{}, err
 	}
-	names := principalNames(req.Caller)
-	var (
-		k      keyRow
-		grants []grantRow
-	)
+	var k keyRow
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		if k, err = s.resolveKeyOrAlias(ctx, tx, req.KeyID); err != nil {
-			return err
-		}
-		grants, err = grantsFor(ctx, tx, k.id, append(names, accountNames(req.Caller.Account)...))
+		k, err = s.resolveKeyOrAlias(ctx, tx, req.KeyID)
 		return err
 	})
 	if err != nil {
@@ -109,6 +102,18 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 		return dec, nil
 	}
 	if d.Outcome != policy.ExplicitDeny {
+		// Only now look for grants: most calls are allowed by policy. A
+		// grant revoked in between is simply not found.
+		names := principalNames(req.Caller)
+		var grants []grantRow
+		err := s.view(ctx, func(tx *sql.Tx) error {
+			var err error
+			grants, err = grantsFor(ctx, tx, k.id, append(names, accountNames(req.Caller.Account)...))
+			return err
+		})
+		if err != nil {
+			return Decision{}, err
+		}
 		for i := range grants {
 			if grants[i].allows(op, &req, names, preq, identity) {
 				dec.Allowed, dec.GrantID = true, grants[i].id
@@ -131,9 +136,8 @@ func (g *grantRow) allows(op string, req *AuthRequest, names []string, preq poli
 			return false
 		}
 	}
-	known := grantOperations()
-	switch {
-	case known[op].withContext:
+	switch info, _ := grantOperationInfo(op); {
+	case info.withContext:
 		return g.constraints.allows(req.EncryptionContext)
 	case op == GrantCreateGrant:
 		return req.Grant != nil && g.constraints.atLeastAsStrict(req.Grant.Constraints) &&

@@ -159,14 +159,21 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 }
 
+// BenchmarkAuthorize measures a Decrypt allowed by the default key policy
+// and an administrator identity policy, from parallel goroutines.
 func BenchmarkAuthorize(b *testing.B) {
 	f := newFixture(b)
 	m := f.createKey(b)
 	req := AuthRequest{Caller: user(account, "alice"), IdentityPolicies: []*policy.Policy{AdministratorPolicy()}, Action: "kms:Decrypt",
 		KeyID: m.KeyID, EncryptionContext: map[string]string{"aws:s3:arn": "arn:aws:s3:::b/k"}}
-	for b.Loop() {
-		if _, err := f.s.Authorize(context.Background(), req); err != nil {
-			b.Fatal(err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := f.s.Authorize(context.Background(), req); err != nil {
+				b.Error(err)
+				return
+			}
 		}
-	}
+	})
 }

@@ -48,28 +48,19 @@ type grantOperation struct {
 	symmetric   bool
 }
 
-// grantOperations returns AWS's grant-operation list. A function, not a
-// package variable, so nothing can change it.
-func grantOperations() map[string]grantOperation {
-	return map[string]grantOperation{
-		GrantDecrypt:                             {withContext: true, symmetric: true},
-		GrantEncrypt:                             {withContext: true, symmetric: true},
-		GrantGenerateDataKey:                     {withContext: true, symmetric: true},
-		GrantGenerateDataKeyWithoutPlaintext:     {withContext: true, symmetric: true},
-		GrantReEncryptFrom:                       {withContext: true, symmetric: true},
-		GrantReEncryptTo:                         {withContext: true, symmetric: true},
-		GrantGenerateDataKeyPair:                 {withContext: true, symmetric: true},
-		GrantGenerateDataKeyPairWithoutPlaintext: {withContext: true, symmetric: true},
-		GrantCreateGrant:                         {symmetric: true},
-		GrantRetireGrant:                         {symmetric: true},
-		GrantDescribeKey:                         {symmetric: true},
-		GrantSign:                                {},
-		GrantVerify:                              {},
-		GrantGetPublicKey:                        {},
-		GrantGenerateMac:                         {},
-		GrantVerifyMac:                           {},
-		GrantDeriveSharedSecret:                  {},
+// grantOperationInfo describes op, or reports false if op is not one of
+// AWS's grant operations.
+func grantOperationInfo(op string) (grantOperation, bool) {
+	switch op {
+	case GrantDecrypt, GrantEncrypt, GrantGenerateDataKey, GrantGenerateDataKeyWithoutPlaintext, GrantReEncryptFrom,
+		GrantReEncryptTo, GrantGenerateDataKeyPair, GrantGenerateDataKeyPairWithoutPlaintext:
+		return grantOperation{withContext: true, symmetric: true}, true
+	case GrantCreateGrant, GrantRetireGrant, GrantDescribeKey:
+		return grantOperation{symmetric: true}, true
+	case GrantSign, GrantVerify, GrantGetPublicKey, GrantGenerateMac, GrantVerifyMac, GrantDeriveSharedSecret:
+		return grantOperation{}, true
 	}
+	return grantOperation{}, false
 }
 
 // Grant limits as AWS documents them.
@@ -313,10 +304,9 @@ func (in *CreateGrantInput) validate() (ops []string, err error) {
 	if len(in.Operations) == 0 {
 		return nil, fmt.Errorf("kms: Operations is required: %w", ErrValidation)
 	}
-	known := grantOperations()
 	constrained := !in.Constraints.empty()
 	for _, op := range in.Operations {
-		g, ok := known[op]
+		g, ok := grantOperationInfo(op)
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("kms: %q is not a grant operation: %w", op, ErrValidation)

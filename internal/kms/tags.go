@@ -12,19 +12,19 @@ import (
 
 // Tag limits as AWS KMS documents them.
 const (
-	MaxTagKeyLen            = 128
-	MaxTagValueLen          = 256
-	defaultListTagsLimit    = 50
-	maxListTagsLimit        = 50
-	reservedTagPrefix       = "aws:"
-	errTagLengthExplanation = "tag keys have 1–128 and values 0–256 characters"
+	MaxTagKeyLen         = 128
+	MaxTagValueLen       = 256
+	defaultListTagsLimit = 50
+	maxListTagsLimit     = 50
+	reservedTagPrefix    = "aws:"
+	tagLengthRule        = "tag keys have 1–128 and values 0–256 characters"
 )
 
 func checkTagKey(key string) error {
 	n := utf8.RuneCountInString(key)
 	switch {
 	case n < 1 || n > MaxTagKeyLen || !utf8.ValidString(key):
-		return fmt.Errorf("kms: tag key %q: %s: %w", key, errTagLengthExplanation, ErrTag)
+		return fmt.Errorf("kms: tag key %q: %s: %w", key, tagLengthRule, ErrTag)
 	case strings.HasPrefix(key, reservedTagPrefix):
 		return fmt.Errorf("kms: tag keys beginning with aws: are reserved: %w", ErrTag)
 	}
@@ -36,7 +36,7 @@ func checkTag(t Tag) error {
 		return err
 	}
 	if utf8.RuneCountInString(t.TagValue) > MaxTagValueLen || !utf8.ValidString(t.TagValue) {
-		return fmt.Errorf("kms: tag value of %q: %s: %w", t.TagKey, errTagLengthExplanation, ErrTag)
+		return fmt.Errorf("kms: tag value of %q: %s: %w", t.TagKey, tagLengthRule, ErrTag)
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (s *Store) UntagResource(ctx context.Context, ref string, tagKeys []string)
 	}
 	for _, key := range tagKeys {
 		if n := utf8.RuneCountInString(key); n < 1 || n > MaxTagKeyLen {
-			return fmt.Errorf("kms: tag key %q: %s: %w", key, errTagLengthExplanation, ErrValidation)
+			return fmt.Errorf("kms: tag key %q: %s: %w", key, tagLengthRule, ErrValidation)
 		}
 	}
 	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
