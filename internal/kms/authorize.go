@@ -69,6 +69,11 @@ func AdministratorPolicy() *policy.Policy {
 // identity policy allowing), or a grant of the key to the caller must
 // include the operation with constraints the encryption context meets.
 //
+// The actions that name no key (kms:CreateKey, kms:ListKeys,
+// kms:ListAliases, kms:GenerateRandom, kms:ListRetirableGrants) are
+// authorized with an empty KeyID by the identity policies alone, on
+// resource "*", as on AWS.
+//
 // It returns an error wrapping ErrAccessDenied, with AWS's message, when
 // the request is refused, and ErrNotFound, ErrValidation or
 // ErrInvalidGrantToken when it cannot be decided.
@@ -79,6 +84,14 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 	}
 	if err := CheckGrantTokens(req.GrantTokens); err != nil {
 		return Decision{}, err
+	}
+	if req.KeyID == "" && isAccountAction(req.Action) {
+		preq := policy.Request{Principal: req.Caller, Action: req.Action, Resource: "*", Context: requestContext(&req)}
+		d := policy.Evaluate(preq, policy.Set{Kind: policy.KindIdentity, Policies: req.IdentityPolicies})
+		if d.Allowed() {
+			return Decision{Allowed: true, Policy: d}, nil
+		}
+		return Decision{Policy: d}, fmt.Errorf("kms: %s: %w", denialMessage(req.Caller, req.Action, "*", d), ErrAccessDenied)
 	}
 	var k keyRow
 	err := s.view(ctx, func(tx *sql.Tx) error {
@@ -222,4 +235,14 @@ func (s *Store) CiphertextKeyARN(blob []byte) (string, error) {
 		return "", err
 	}
 	return s.keyARN(c.keyID), nil
+}
+
+// isAccountAction reports whether action names no key: IAM policies alone
+// decide it.
+func isAccountAction(action string) bool {
+	switch strings.ToLower(action) {
+	case "kms:createkey", "kms:listkeys", "kms:listaliases", "kms:generaterandom", "kms:listretirablegrants":
+		return true
+	}
+	return false
 }

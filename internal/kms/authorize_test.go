@@ -148,6 +148,10 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"unknown key", AuthRequest{Caller: root, Action: "kms:Decrypt", KeyID: "alias/none"}, ErrNotFound},
 		{"not a kms action", AuthRequest{Caller: root, Action: "s3:GetObject", KeyID: m.KeyID}, ErrValidation},
 		{"foreign grant token", AuthRequest{Caller: root, Action: "kms:Decrypt", KeyID: m.KeyID, GrantTokens: []string{"AQID"}}, ErrInvalidGrantToken},
+		{"key-less action, root", AuthRequest{Caller: root, Action: "kms:CreateKey"}, nil},
+		{"key-less action, administrator", AuthRequest{Caller: user(account, "a"), Action: "kms:ListKeys", IdentityPolicies: []*policy.Policy{AdministratorPolicy()}}, nil},
+		{"key-less action, no policy", AuthRequest{Caller: user(account, "a"), Action: "kms:GenerateRandom"}, ErrAccessDenied},
+		{"key action without a key", AuthRequest{Caller: root, Action: "kms:Decrypt"}, ErrValidation},
 		{"eleven grant tokens", AuthRequest{Caller: root, Action: "kms:Decrypt", KeyID: m.KeyID, GrantTokens: make([]string, 11)}, ErrValidation},
 	}
 	wantErr(t, f.s.CreateAlias(ctx, "alias/k", m.KeyID), nil)

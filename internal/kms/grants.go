@@ -560,9 +560,10 @@ func (s *Store) RetireGrant(ctx context.Context, in RetireGrantInput) error {
 				return fmt.Errorf("kms: grant %s is not a grant of %s: %w", grantID, k.arn, ErrNotFound)
 			}
 		}
-		if !g.mayRetire(in.Caller, in.CallerPolicies, s.keyARN(storedKeyID(g.keyID))) {
-			return fmt.Errorf("kms: User: %s is not authorized to perform: kms:RetireGrant on grant %s: %w",
-				principalName(in.Caller), grantID, ErrAccessDenied)
+		keyARN := s.keyARN(storedKeyID(g.keyID))
+		if !g.mayRetire(in.Caller, in.CallerPolicies, keyARN) {
+			return fmt.Errorf("kms: User: %s is not authorized to perform: kms:RetireGrant on resource: %s because grant %s does not allow it to: %w",
+				principalName(in.Caller), keyARN, grantID, ErrAccessDenied)
 		}
 		return deleteGrant(ctx, tx, grantID)
 	})
