@@ -100,16 +100,25 @@ func (s *Store) PutKeyPolicy(ctx context.Context, in PutKeyPolicyInput) error {
 			return err
 		}
 		if !in.BypassPolicyLockoutSafetyCheck {
-			req := policy.Request{Principal: in.Caller, Action: "kms:PutKeyPolicy", Resource: k.arn,
-				Context: map[string][]string{"kms:CallerAccount": {in.Caller.Account}}}
-			d := policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: in.CallerPolicies},
-				policy.Set{Kind: policy.KindResource, Owner: k.account, Required: true, Policies: []*policy.Policy{parsed}})
-			if !d.Allowed() {
-				return fmt.Errorf("kms: the new key policy will not allow you to update the key policy in the future: %w", ErrMalformedPolicy)
+			if err := lockoutCheck(parsed, k.arn, k.account, in.Caller, in.CallerPolicies); err != nil {
+				return err
 			}
 		}
 		k.policy = in.Policy
 		return nil
 	})
 	return err
+}
+
+// lockoutCheck refuses a key policy that would not let the caller change it
+// again (AWS's policy lockout safety check).
+func lockoutCheck(keyPolicy *policy.Policy, keyARN, owner string, caller policy.Principal, ids []*policy.Policy) error {
+	req := policy.Request{Principal: caller, Action: "kms:PutKeyPolicy", Resource: keyARN,
+		Context: map[string][]string{"kms:CallerAccount": {caller.Account}}}
+	d := policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: ids},
+		policy.Set{Kind: policy.KindResource, Owner: owner, Required: true, Policies: []*policy.Policy{keyPolicy}})
+	if !d.Allowed() {
+		return fmt.Errorf("kms: the new key policy will not allow you to update the key policy in the future: %w", ErrMalformedPolicy)
+	}
+	return nil
 }

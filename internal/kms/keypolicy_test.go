@@ -80,3 +80,27 @@ func TestPutKeyPolicy(t *testing.T) {
 	_, err = f.s.ListKeyPolicies(context.Background(), "alias/none")
 	wantErr(t, err, ErrNotFound)
 }
+
+func TestCreateKeyLockoutCheck(t *testing.T) {
+	const bobOnly = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"}]}`
+	f := newFixture(t)
+	ctx := context.Background()
+	alice, bob := user(account, "alice"), user(account, "bob")
+	tests := []struct {
+		name string
+		in   CreateKeyInput
+		want error
+	}{
+		{"no caller: no check", CreateKeyInput{Policy: bobOnly}, nil},
+		{"caller named by the policy", CreateKeyInput{Policy: bobOnly, Caller: &bob}, nil},
+		{"caller locked out", CreateKeyInput{Policy: bobOnly, Caller: &alice, CallerPolicies: []*policy.Policy{AdministratorPolicy()}}, ErrMalformedPolicy},
+		{"caller locked out, check bypassed", CreateKeyInput{Policy: bobOnly, Caller: &alice, BypassPolicyLockoutSafetyCheck: true}, nil},
+		{"default policy and an administrator", CreateKeyInput{Caller: &alice, CallerPolicies: []*policy.Policy{AdministratorPolicy()}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CreateKey(ctx, tt.in)
+			wantErr(t, err, tt.want)
+		})
+	}
+}

@@ -347,6 +347,13 @@ type CreateKeyInput struct {
 	KeySpec     string
 	KeyUsage    string
 	Origin      string
+	// Caller, when set, is the principal creating the key (with its
+	// identity policies CallerPolicies): unless
+	// BypassPolicyLockoutSafetyCheck, a Policy must let it call
+	// kms:PutKeyPolicy on the new key, as AWS requires. nil skips the check.
+	Caller                         *policy.Principal
+	CallerPolicies                 []*policy.Policy
+	BypassPolicyLockoutSafetyCheck bool
 }
 
 var (
@@ -434,7 +441,9 @@ func (s *Store) CreateKey(ctx context.Context, in CreateKeyInput) (KeyMetadata, 
 	doc := in.Policy
 	if doc == "" {
 		doc = s.defaultPolicy(s.account)
-	} else if _, err := checkPolicy(doc); err != nil {
+	}
+	parsed, err := checkPolicy(doc)
+	if err != nil {
 		return KeyMetadata{}, err
 	}
 	tags, err := encodeTags(in.Tags)
@@ -444,6 +453,11 @@ func (s *Store) CreateKey(ctx context.Context, in CreateKeyInput) (KeyMetadata, 
 	id, err := newKeyID(s.rand)
 	if err != nil {
 		return KeyMetadata{}, fmt.Errorf("kms: key id: %w", err)
+	}
+	if in.Caller != nil && in.Policy != "" && !in.BypassPolicyLockoutSafetyCheck {
+		if err := lockoutCheck(parsed, s.keyARN(id), s.account, *in.Caller, in.CallerPolicies); err != nil {
+			return KeyMetadata{}, err
+		}
 	}
 	now := s.now().UnixNano()
 	k := keyRow{
