@@ -136,15 +136,9 @@ type ListAliasesOutput struct {
 // ErrValidation, ErrInvalidMarker, ErrNotFound (key).
 func (s *Store) ListAliases(ctx context.Context, key string, limit int, marker string) (ListAliasesOutput, error) {
 	var out ListAliasesOutput
-	n, err := pageLimit(limit, defaultListAliasesLimit, maxListAliasesLimit)
+	n, after, err := startPage(limit, defaultListAliasesLimit, maxListAliasesLimit, marker)
 	if err != nil {
 		return out, err
-	}
-	after := ""
-	if marker != "" {
-		if after, err = decodeMarker(marker); err != nil {
-			return out, err
-		}
 	}
 	err = s.view(ctx, func(tx *sql.Tx) error {
 		q := `SELECT name, key_id, created, updated FROM aliases WHERE account = ? AND name > ?`
@@ -179,10 +173,7 @@ func (s *Store) ListAliases(ctx context.Context, key string, limit int, marker s
 	if err != nil {
 		return ListAliasesOutput{}, err
 	}
-	if len(out.Aliases) > n {
-		out.Aliases = out.Aliases[:n]
-		out.Truncated = true
-		out.NextMarker = encodeMarker(out.Aliases[n-1].AliasName)
-	}
+	out.Aliases, out.NextMarker = endPage(out.Aliases, n, func(a AliasListEntry) string { return a.AliasName })
+	out.Truncated = out.NextMarker != ""
 	return out, nil
 }

@@ -457,15 +457,9 @@ func (s *Store) ListRetirableGrants(ctx context.Context, retiringPrincipal strin
 // (or the retiring principal when keyRef is empty) and the marker.
 func (s *Store) listGrants(ctx context.Context, keyRef, q string, extra []any, limit int, marker string) (ListGrantsOutput, error) {
 	var out ListGrantsOutput
-	n, err := pageLimit(limit, defaultListGrantsLimit, maxListGrantsLimit)
+	n, after, err := startPage(limit, defaultListGrantsLimit, maxListGrantsLimit, marker)
 	if err != nil {
 		return out, err
-	}
-	after := ""
-	if marker != "" {
-		if after, err = decodeMarker(marker); err != nil {
-			return out, err
-		}
 	}
 	err = s.view(ctx, func(tx *sql.Tx) error {
 		var args []any
@@ -498,11 +492,8 @@ func (s *Store) listGrants(ctx context.Context, keyRef, q string, extra []any, l
 	if out.Grants == nil {
 		out.Grants = []Grant{}
 	}
-	if len(out.Grants) > n {
-		out.Grants = out.Grants[:n]
-		out.Truncated = true
-		out.NextMarker = encodeMarker(out.Grants[n-1].GrantID)
-	}
+	out.Grants, out.NextMarker = endPage(out.Grants, n, func(g Grant) string { return g.GrantID })
+	out.Truncated = out.NextMarker != ""
 	return out, nil
 }
 

@@ -555,6 +555,31 @@ func decodeMarker(m string) (string, error) {
 	return string(b), nil
 }
 
+// startPage validates a listing's Limit (1–max; 0 means def) and decodes
+// its Marker, the sort key of the previous page's last item ("" for the
+// first page).
+func startPage(limit, def, max int, marker string) (n int, after string, err error) {
+	if n, err = pageLimit(limit, def, max); err != nil {
+		return 0, "", err
+	}
+	if marker != "" {
+		if after, err = decodeMarker(marker); err != nil {
+			return 0, "", err
+		}
+	}
+	return n, after, nil
+}
+
+// endPage cuts items, fetched with LIMIT n+1, to one page and returns the
+// marker of the next page, "" after the last.
+func endPage[T any](items []T, n int, sortKey func(T) string) ([]T, string) {
+	if len(items) <= n {
+		return items, ""
+	}
+	items = items[:n]
+	return items, encodeMarker(sortKey(items[n-1]))
+}
+
 func pageLimit(limit, def, max int) (int, error) {
 	switch {
 	case limit == 0:
@@ -569,15 +594,9 @@ func pageLimit(limit, def, max int) (int, error) {
 // 1–1000 (0: 100) per page. Errors: ErrValidation, ErrInvalidMarker.
 func (s *Store) ListKeys(ctx context.Context, limit int, marker string) (ListKeysOutput, error) {
 	var out ListKeysOutput
-	n, err := pageLimit(limit, defaultListKeysLimit, maxListKeysLimit)
+	n, after, err := startPage(limit, defaultListKeysLimit, maxListKeysLimit, marker)
 	if err != nil {
 		return out, err
-	}
-	after := ""
-	if marker != "" {
-		if after, err = decodeMarker(marker); err != nil {
-			return out, err
-		}
 	}
 	err = s.view(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, arn FROM keys WHERE account = ? AND id > ? ORDER BY id LIMIT ?`, s.account, after, n+1)
@@ -597,11 +616,8 @@ func (s *Store) ListKeys(ctx context.Context, limit int, marker string) (ListKey
 	if err != nil {
 		return ListKeysOutput{}, err
 	}
-	if len(out.Keys) > n {
-		out.Keys = out.Keys[:n]
-		out.Truncated = true
-		out.NextMarker = encodeMarker(out.Keys[n-1].KeyID)
-	}
+	out.Keys, out.NextMarker = endPage(out.Keys, n, func(e KeyListEntry) string { return e.KeyID })
+	out.Truncated = out.NextMarker != ""
 	return out, nil
 }
 

@@ -125,15 +125,9 @@ type ListResourceTagsOutput struct {
 // Errors: ErrNotFound, ErrValidation, ErrInvalidMarker.
 func (s *Store) ListResourceTags(ctx context.Context, ref string, limit int, marker string) (ListResourceTagsOutput, error) {
 	var out ListResourceTagsOutput
-	n, err := pageLimit(limit, defaultListTagsLimit, maxListTagsLimit)
+	n, after, err := startPage(limit, defaultListTagsLimit, maxListTagsLimit, marker)
 	if err != nil {
 		return out, err
-	}
-	after := ""
-	if marker != "" {
-		if after, err = decodeMarker(marker); err != nil {
-			return out, err
-		}
 	}
 	tags, err := s.KeyTags(ctx, ref)
 	if err != nil {
@@ -147,14 +141,10 @@ func (s *Store) ListResourceTags(ctx context.Context, ref string, limit int, mar
 		}
 		tags = tags[i:]
 	}
-	out.Tags = tags
-	if out.Tags == nil {
-		out.Tags = []Tag{}
+	if tags == nil {
+		tags = []Tag{}
 	}
-	if len(out.Tags) > n {
-		out.Tags = out.Tags[:n]
-		out.Truncated = true
-		out.NextMarker = encodeMarker(out.Tags[n-1].TagKey)
-	}
+	out.Tags, out.NextMarker = endPage(tags, n, func(t Tag) string { return t.TagKey })
+	out.Truncated = out.NextMarker != ""
 	return out, nil
 }
