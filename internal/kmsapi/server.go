@@ -47,6 +47,10 @@ type ServerConfig struct {
 	// JobInterval is how often due key deletions and rotations run
 	// (default 1 minute).
 	JobInterval time.Duration
+	// RootKey is a root key the caller opened, such as a PKCS#11 token key
+	// (kms.OpenPKCS11RootKey). Exclusive with RootKeyFile and Passphrase.
+	// NewServer does not close it: the caller does, after Close.
+	RootKey kms.RootKey
 }
 
 // LogValue keeps the passphrase and secret key out of logs.
@@ -248,6 +252,8 @@ func RunJobs(ctx context.Context, st jobStore, interval time.Duration, now func(
 // passphrase, or loads (generating on first start) DataDir/root.key.
 func openRootKey(cfg ServerConfig) (kms.RootKey, error) {
 	switch {
+	case cfg.RootKey != nil:
+		return cfg.RootKey, nil
 	case len(cfg.Passphrase) > 0:
 		return kms.DerivePassphraseRootKey(cfg.Passphrase, filepath.Join(cfg.DataDir, saltFile), cfg.KDF, nil)
 	case cfg.RootKeyFile != "":
