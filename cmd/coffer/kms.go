@@ -21,6 +21,9 @@ import (
 // `coffer server` (domain excepted); the root key comes from
 // --root-key-file (or COFFER_KMS_ROOT_KEY_FILE) or COFFER_KMS_PASSPHRASE.
 func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "principal" {
+		return runKMSPrincipal(ctx, args[1:], stdout, stderr, getenv)
+	}
 	fs := flag.NewFlagSet("kms", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgFile := fs.String("config", getenv("COFFER_CONFIG"), "YAML configuration file")

@@ -22,6 +22,7 @@ import (
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/kms"
+	"github.com/coffer-project/coffer/internal/policy"
 )
 
 // Config is what the handler needs.
@@ -41,14 +42,15 @@ const MaxRequestBody = 1 << 20
 const contentType = "application/x-amz-json-1.1"
 
 type handler struct {
-	cfg   Config
-	calls *prometheus.CounterVec
+	cfg         Config
+	calls       *prometheus.CounterVec
+	adminPolicy *policy.Policy // the identity policy of the account root
 }
 
 // New returns the root handler: GET /health/live, /health/ready, /metrics
 // and the KMS API on POST /, wrapped in the httpx chain.
 func New(cfg Config) http.Handler {
-	h := &handler{cfg: cfg,
+	h := &handler{cfg: cfg, adminPolicy: kms.AdministratorPolicy(),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coffer_kms_calls_total",
 			Help: "KMS API calls by operation and result (Success or the AWS exception name).",
@@ -152,9 +154,11 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, info *httpx.Info)
 	if err != nil {
 		return nil, err
 	}
-	// Only the administrator exists so far; key policies and grants will
-	// decide here once there are other principals.
-	return h.execute(r.Context(), req)
+	c := h.callerOf(res.Principal)
+	if err := h.authorize(r.Context(), c, req); err != nil {
+		return nil, err
+	}
+	return h.execute(r.Context(), c, req)
 }
 
 // authError maps an auth error to the exception AWS KMS answers with.

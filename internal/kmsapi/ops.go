@@ -173,10 +173,43 @@ type getKeyPolicyResponse struct {
 	PolicyName string `json:"PolicyName"`
 }
 
+type createGrantResponse struct {
+	GrantID    string `json:"GrantId"`
+	GrantToken string `json:"GrantToken"`
+}
+
+type listGrantsResponse struct {
+	Grants     []grantListEntry `json:"Grants"`
+	NextMarker string           `json:"NextMarker,omitempty"`
+	Truncated  bool             `json:"Truncated"`
+}
+
+type grantListEntry struct {
+	KeyID             string                `json:"KeyId"`
+	GrantID           string                `json:"GrantId"`
+	Name              string                `json:"Name,omitempty"`
+	CreationDate      *epoch                `json:"CreationDate,omitempty"`
+	GranteePrincipal  string                `json:"GranteePrincipal"`
+	RetiringPrincipal string                `json:"RetiringPrincipal,omitempty"`
+	IssuingAccount    string                `json:"IssuingAccount"`
+	Operations        []string              `json:"Operations"`
+	Constraints       *kms.GrantConstraints `json:"Constraints,omitempty"`
+}
+
+func grantsResponse(out kms.ListGrantsOutput) listGrantsResponse {
+	resp := listGrantsResponse{Grants: []grantListEntry{}, NextMarker: out.NextMarker, Truncated: out.Truncated}
+	for _, g := range out.Grants {
+		resp.Grants = append(resp.Grants, grantListEntry{KeyID: g.KeyID, GrantID: g.GrantID, Name: g.Name,
+			CreationDate: ts(g.CreationDate), GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal,
+			IssuingAccount: g.IssuingAccount, Operations: g.Operations, Constraints: g.Constraints})
+	}
+	return resp
+}
+
 // execute runs a decoded request against the store and returns the
 // response document. Errors are the store's (kms.Exception sentinels, or
 // faults).
-func (h *handler) execute(ctx context.Context, req Request) (any, error) {
+func (h *handler) execute(ctx context.Context, c caller, req Request) (any, error) {
 	st := h.cfg.Store
 	switch r := req.(type) {
 	case *createKeyRequest:
@@ -185,7 +218,8 @@ func (h *handler) execute(ctx context.Context, req Request) (any, error) {
 			keySpec = r.CustomerMasterKeySpec
 		}
 		m, err := st.CreateKey(ctx, kms.CreateKeyInput{Description: r.Description, Policy: r.Policy, Tags: r.Tags,
-			KeySpec: keySpec, KeyUsage: r.KeyUsage, Origin: r.Origin})
+			KeySpec: keySpec, KeyUsage: r.KeyUsage, Origin: r.Origin,
+			Caller: &c.principal, CallerPolicies: c.policies, BypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck})
 		if err != nil {
 			return nil, err
 		}
@@ -329,6 +363,29 @@ func (h *handler) execute(ctx context.Context, req Request) (any, error) {
 			return nil, err
 		}
 		return listKeyPoliciesResponse{PolicyNames: names}, nil
+	case *putKeyPolicyRequest:
+		return empty{}, st.PutKeyPolicy(ctx, kms.PutKeyPolicyInput{KeyID: r.KeyID, PolicyName: r.PolicyName, Policy: r.Policy,
+			BypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck, Caller: c.principal, CallerPolicies: c.policies})
+	case *createGrantRequest:
+		in := r.input()
+		in.IssuingAccount = c.principal.Account
+		out, err := st.CreateGrant(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return createGrantResponse{GrantID: out.GrantID, GrantToken: out.GrantToken}, nil
+	case *listGrantsRequest:
+		out, err := st.ListGrants(ctx, kms.ListGrantsInput{KeyID: r.KeyID, Limit: r.Limit, Marker: r.Marker,
+			GrantID: r.GrantID, GranteePrincipal: r.GranteePrincipal})
+		return grantsResponse(out), err
+	case *listRetirableGrantsRequest:
+		out, err := st.ListRetirableGrants(ctx, r.RetiringPrincipal, r.Limit, r.Marker)
+		return grantsResponse(out), err
+	case *retireGrantRequest:
+		return empty{}, st.RetireGrant(ctx, kms.RetireGrantInput{GrantToken: r.GrantToken, KeyID: r.KeyID, GrantID: r.GrantID,
+			Caller: c.principal, CallerPolicies: c.policies})
+	case *revokeGrantRequest:
+		return empty{}, st.RevokeGrant(ctx, r.KeyID, r.GrantID)
 	}
 	return nil, fmt.Errorf("kmsapi: no executor for %T", req)
 }

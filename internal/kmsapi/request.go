@@ -138,6 +138,18 @@ func newRequest(name string) Request {
 		return &getKeyPolicyRequest{}
 	case "ListKeyPolicies":
 		return &listKeyPoliciesRequest{}
+	case "PutKeyPolicy":
+		return &putKeyPolicyRequest{}
+	case "CreateGrant":
+		return &createGrantRequest{}
+	case "ListGrants":
+		return &listGrantsRequest{}
+	case "ListRetirableGrants":
+		return &listRetirableGrantsRequest{}
+	case "RetireGrant":
+		return &retireGrantRequest{}
+	case "RevokeGrant":
+		return &revokeGrantRequest{}
 	}
 	return nil
 }
@@ -403,3 +415,76 @@ type listKeyPoliciesRequest struct {
 }
 
 func (*listKeyPoliciesRequest) Operation() string { return "ListKeyPolicies" }
+
+type putKeyPolicyRequest struct {
+	keyRef
+	PolicyName                     string `json:"PolicyName,omitempty"`
+	Policy                         string `json:"Policy"`
+	BypassPolicyLockoutSafetyCheck bool   `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
+}
+
+func (*putKeyPolicyRequest) Operation() string { return "PutKeyPolicy" }
+
+// dryRun is the DryRun flag of the grant operations, not implemented.
+type dryRun struct {
+	DryRun bool `json:"DryRun,omitempty"`
+}
+
+func (d *dryRun) validate() error {
+	if d.DryRun {
+		return fmt.Errorf("kmsapi: DryRun is not supported: %w", kms.ErrUnsupportedOp)
+	}
+	return nil
+}
+
+type createGrantRequest struct {
+	keyRef
+	GranteePrincipal  string                `json:"GranteePrincipal"`
+	RetiringPrincipal string                `json:"RetiringPrincipal,omitempty"`
+	Operations        []string              `json:"Operations"`
+	Constraints       *kms.GrantConstraints `json:"Constraints,omitempty"`
+	GrantTokens       []string              `json:"GrantTokens,omitempty"`
+	Name              string                `json:"Name,omitempty"`
+	dryRun
+}
+
+func (*createGrantRequest) Operation() string { return "CreateGrant" }
+
+// input is the store's view of the grant asked for.
+func (r *createGrantRequest) input() kms.CreateGrantInput {
+	return kms.CreateGrantInput{KeyID: r.KeyID, GranteePrincipal: r.GranteePrincipal, RetiringPrincipal: r.RetiringPrincipal,
+		Operations: r.Operations, Constraints: r.Constraints, Name: r.Name}
+}
+
+type listGrantsRequest struct {
+	keyRef
+	paging
+	GrantID          string `json:"GrantId,omitempty"`
+	GranteePrincipal string `json:"GranteePrincipal,omitempty"`
+}
+
+func (*listGrantsRequest) Operation() string { return "ListGrants" }
+
+type listRetirableGrantsRequest struct {
+	paging
+	RetiringPrincipal string `json:"RetiringPrincipal"`
+}
+
+func (*listRetirableGrantsRequest) Operation() string { return "ListRetirableGrants" }
+
+type retireGrantRequest struct {
+	GrantToken string `json:"GrantToken,omitempty"`
+	KeyID      string `json:"KeyId,omitempty"`
+	GrantID    string `json:"GrantId,omitempty"`
+	dryRun
+}
+
+func (*retireGrantRequest) Operation() string { return "RetireGrant" }
+
+type revokeGrantRequest struct {
+	keyRef
+	GrantID string `json:"GrantId"`
+	dryRun
+}
+
+func (*revokeGrantRequest) Operation() string { return "RevokeGrant" }

@@ -98,50 +98,17 @@ const (
 // keystore, and starts the background job. A keystore created under
 // another root key fails with an error wrapping kms.ErrWrongRootKey.
 func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
-	if cfg.DataDir == "" {
-		return nil, errors.New("kms: data dir is required")
-	}
-	if cfg.RootKeyFile != "" && len(cfg.Passphrase) > 0 {
-		return nil, errors.New("kms: give a root key file or a passphrase, not both")
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.JobInterval <= 0 {
-		cfg.JobInterval = time.Minute
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("kms: %w", err)
-	}
 	s := &Server{}
-	lock, err := lockDir(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	s.lock = lock
 	ok := false
 	defer func() {
 		if !ok {
 			_ = s.release()
 		}
 	}()
-	root, err := openRootKey(cfg)
-	if err != nil {
+	if err := s.open(ctx, &cfg); err != nil {
 		return nil, err
 	}
-	if s.admin, s.generated, err = loadAdmin(cfg); err != nil {
-		return nil, err
-	}
-	s.store, err = kms.Open(ctx, filepath.Join(cfg.DataDir, keystoreFile), kms.Config{
-		RootKey: root, Region: cfg.Region, Account: s.admin.AccountID,
-	})
-	if err != nil {
-		return nil, err
-	}
-	creds := auth.NewStaticCredentials(auth.Credential{
+	creds := credentials{principals: s.store, admin: auth.Credential{
 		AccessKeyID: s.admin.AccessKey,
 		SecretKey:   s.admin.SecretKey,
 		Principal: auth.Principal{
@@ -149,7 +116,7 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 			AccessKeyID: s.admin.AccessKey,
 			ARN:         "arn:aws:iam::" + s.admin.AccountID + ":root",
 		},
-	})
+	}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.handler = New(Config{
@@ -167,6 +134,63 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	}()
 	ok = true
 	return s, nil
+}
+
+// open applies cfg's defaults, takes the data dir's lock and opens the
+// root key, the administrator's identity and the keystore. On error the
+// caller releases what was opened.
+func (s *Server) open(ctx context.Context, cfg *ServerConfig) error {
+	if cfg.DataDir == "" {
+		return errors.New("kms: data dir is required")
+	}
+	if cfg.RootKeyFile != "" && len(cfg.Passphrase) > 0 {
+		return errors.New("kms: give a root key file or a passphrase, not both")
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.JobInterval <= 0 {
+		cfg.JobInterval = time.Minute
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("kms: %w", err)
+	}
+	lock, err := lockDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s.lock = lock
+	root, err := openRootKey(*cfg)
+	if err != nil {
+		return err
+	}
+	if s.admin, s.generated, err = loadAdmin(*cfg); err != nil {
+		return err
+	}
+	s.store, err = kms.Open(ctx, filepath.Join(cfg.DataDir, keystoreFile), kms.Config{
+		RootKey: root, Region: cfg.Region, Account: s.admin.AccountID,
+	})
+	return err
+}
+
+// CreatePrincipal adds a principal (arn:aws:iam::ACCOUNT:user/NAME; account
+// "" is the administrator's) to the keystore in cfg.DataDir, opened with
+// cfg's root key as NewServer opens it. The data dir must not be in use by
+// a running server. generatedAdmin reports that the data dir was new and
+// administrator credentials were generated on the way (see
+// Server.RootCredentials for NewServer's equivalent). Errors: those of
+// NewServer, and kms.ErrValidation or kms.ErrAlreadyExists.
+func CreatePrincipal(ctx context.Context, cfg ServerConfig, name, account string) (p kms.PrincipalCredentials, generatedAdmin bool, err error) {
+	s := &Server{}
+	defer func() { err = errors.Join(err, s.release()) }()
+	if err := s.open(ctx, &cfg); err != nil {
+		return p, false, err
+	}
+	p, err = s.store.CreatePrincipal(ctx, name, account)
+	return p, s.generated, err
 }
 
 // Handler serves the KMS API, /health/live, /health/ready and /metrics.
