@@ -54,7 +54,7 @@ pkcs11:
 	set -x; \
 	$(GO) vet -tags pkcs11 ./internal/kms/...; \
 	$(STATICCHECK) -tags pkcs11 ./internal/kms/...; \
-	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) -tags pkcs11 -run PKCS11 ./internal/kms/...
+	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) -tags pkcs11 -run PKCS11 ./internal/kms/... ./cmd/coffer/...
 
 # Discover fuzz targets with `go test -list`, which prints a package's
 # matching names followed by its "ok <pkg>" line; run each in turn and
