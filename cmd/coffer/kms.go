@@ -24,6 +24,9 @@ import (
 // It shares the configuration file format and COFFER_* variables of
 // `coffer server` (domain excepted); its own settings are kmsOptions.
 func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "principal" {
+		return runKMSPrincipal(ctx, args[1:], stdout, stderr, getenv)
+	}
 	fs := flag.NewFlagSet("kms", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgFile := fs.String("config", getenv("COFFER_CONFIG"), "YAML configuration file")
