@@ -134,27 +134,42 @@ func checks(req Request) ([]check, error) {
 
 func (k keyRef) key() string { return k.KeyID }
 
-// authorize runs the checks of req for c. Refusals wrap
+// authorize runs the checks of req for c, noting the key, the encryption
+// context keys and the allowing grant in rec. Refusals wrap
 // kms.ErrAccessDenied with the store's message.
-func (h *handler) authorize(ctx context.Context, c caller, req Request) error {
+func (h *handler) authorize(ctx context.Context, c caller, req Request, rec *auditRecord) error {
 	cs, err := checks(req)
 	if err != nil {
 		return err
 	}
-	for _, ch := range cs {
+	for i, ch := range cs {
+		rec.addContextKeys(ch.encryptionContext)
 		keyID := ch.keyID
+		if i == 0 {
+			rec.KeyID = keyID
+		}
 		if keyID == "" && ch.ciphertext != nil {
 			arn, err := h.cfg.Store.CiphertextKeyARN(ch.ciphertext)
 			if err != nil {
 				return err
 			}
 			keyID = arn
+			if i == 0 {
+				rec.KeyID = arn
+			}
 		}
-		if _, err := h.cfg.Store.Authorize(ctx, kms.AuthRequest{
+		d, err := h.cfg.Store.Authorize(ctx, kms.AuthRequest{
 			Caller: c.principal, AccessKeyID: c.accessKeyID, IdentityPolicies: c.policies,
 			Action: ch.action, KeyID: keyID, EncryptionContext: ch.encryptionContext,
 			GrantTokens: ch.grantTokens, Grant: ch.grant,
-		}); err != nil {
+		})
+		if i == 0 && d.KeyARN != "" {
+			rec.KeyID = d.KeyARN
+		}
+		if rec.GrantID == "" {
+			rec.GrantID = d.GrantID
+		}
+		if err != nil {
 			return err
 		}
 	}

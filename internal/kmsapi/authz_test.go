@@ -16,8 +16,8 @@ import (
 )
 
 // principalClient creates a principal in the server's keystore and returns
-// an SDK client signing as it, with its ARN.
-func (s *testServer) principalClient(t *testing.T, name string) (*kms.Client, string) {
+// an SDK client signing as it, with its ARN and access key id.
+func (s *testServer) principalClient(t *testing.T, name string) (c *kms.Client, arn, accessKeyID string) {
 	t.Helper()
 	p, err := s.srv.Store().CreatePrincipal(t.Context(), name, "")
 	if err != nil {
@@ -28,13 +28,13 @@ func (s *testServer) principalClient(t *testing.T, name string) (*kms.Client, st
 		BaseEndpoint: aws.String(s.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider(p.AccessKeyID, p.SecretAccessKey, ""),
 		Retryer:      aws.NopRetryer{},
-	}), p.ARN
+	}), p.ARN, p.AccessKeyID
 }
 
 func TestPrincipalWithoutPermissionIsDenied(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.client(testSecretKey)
-	app, _ := ts.principalClient(t, "app")
+	app, _, _ := ts.principalClient(t, "app")
 	ctx := t.Context()
 	keyID := aws.ToString(must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
 	blob := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: &keyID, Plaintext: []byte("secret")}))(t).CiphertextBlob
@@ -72,7 +72,7 @@ func TestPrincipalWithoutPermissionIsDenied(t *testing.T) {
 func TestKeyPolicyAllowsPrincipal(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.client(testSecretKey)
-	app, appARN := ts.principalClient(t, "app")
+	app, appARN, _ := ts.principalClient(t, "app")
 	ctx := t.Context()
 	md := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
 	keyID := aws.ToString(md.KeyId)
@@ -109,7 +109,7 @@ func TestKeyPolicyAllowsPrincipal(t *testing.T) {
 func TestGrantWithEncryptionContextSubset(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.client(testSecretKey)
-	app, appARN := ts.principalClient(t, "app")
+	app, appARN, _ := ts.principalClient(t, "app")
 	ctx := t.Context()
 	keyID := aws.ToString(must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
 

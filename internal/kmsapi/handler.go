@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -33,6 +34,12 @@ type Config struct {
 	Log      *slog.Logger
 	// Registry receives the metrics and is served at /metrics.
 	Registry *prometheus.Registry
+	// Audit receives one JSON line per KMS call (see auditRecord), written
+	// before the response; a call whose record cannot be written fails
+	// with KMSInternalException. nil: no audit log.
+	Audit io.Writer
+	// Now is the clock of audit records. nil: time.Now.
+	Now func() time.Time
 }
 
 // MaxRequestBody bounds a request body; AWS KMS documents are small
@@ -45,6 +52,7 @@ type handler struct {
 	cfg         Config
 	calls       *prometheus.CounterVec
 	adminPolicy *policy.Policy // the identity policy of the account root
+	audit       *auditLog      // nil without Config.Audit
 }
 
 // New returns the root handler: GET /health/live, /health/ready, /metrics
@@ -55,6 +63,12 @@ func New(cfg Config) http.Handler {
 			Name: "coffer_kms_calls_total",
 			Help: "KMS API calls by operation and result (Success or the AWS exception name).",
 		}, []string{"operation", "result"}),
+	}
+	if h.cfg.Now == nil {
+		h.cfg.Now = time.Now
+	}
+	if cfg.Audit != nil {
+		h.audit = &auditLog{w: cfg.Audit}
 	}
 	cfg.Registry.MustRegister(h.calls)
 	m := httpx.NewMetrics(cfg.Registry, "coffer_kms")
@@ -93,6 +107,7 @@ func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
 		op = name
 	}
 	info.Op = op
+	rec := &auditRecord{RequestID: httpx.RequestID(r.Context()), Operation: op}
 	defer func() {
 		// A panic is a fault like any other: JSON the SDKs can read, the
 		// cause in the log only. httpx.Recover stays as the last resort.
@@ -100,15 +115,31 @@ func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			h.calls.WithLabelValues(op, h.writeError(w, r, op, fmt.Errorf("kmsapi: panic: %v", v))).Inc()
+			h.finish(w, r, rec, nil, fmt.Errorf("kmsapi: panic: %v", v))
 		}
 	}()
-	resp, err := h.call(w, r, info)
+	resp, err := h.call(w, r, info, rec)
+	h.finish(w, r, rec, resp, err)
+}
+
+// finish audits the call and then writes its response or error. If the
+// audit record cannot be written the call fails: no unaudited result leaves.
+func (h *handler) finish(w http.ResponseWriter, r *http.Request, rec *auditRecord, resp any, err error) {
+	op := rec.Operation
+	if c, ok := resp.(interface{ clearSecrets() }); ok {
+		defer c.clearSecrets()
+	}
+	if h.audit != nil {
+		rec.Time, rec.Result = h.cfg.Now().UTC(), "Success"
+		if err != nil {
+			rec.Result = kms.ExceptionName(err)
+		}
+		if aerr := h.audit.write(rec); aerr != nil {
+			resp, err = nil, fmt.Errorf("kmsapi: %s (%s) not audited: %w", op, rec.Result, aerr)
+		}
+	}
 	if err == nil {
 		err = writeJSON(w, http.StatusOK, resp)
-		if c, ok := resp.(interface{ clearSecrets() }); ok {
-			c.clearSecrets()
-		}
 		if err != nil {
 			// The status is sent; all that is left is to tell the operator.
 			h.cfg.Log.Warn("kms: write response", "request_id", httpx.RequestID(r.Context()), "op", op, "error", err)
@@ -120,7 +151,7 @@ func (h *handler) serveKMS(w http.ResponseWriter, r *http.Request) {
 }
 
 // call authenticates, decodes and executes one request.
-func (h *handler) call(w http.ResponseWriter, r *http.Request, info *httpx.Info) (any, error) {
+func (h *handler) call(w http.ResponseWriter, r *http.Request, info *httpx.Info, rec *auditRecord) (any, error) {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return nil, fmt.Errorf("kmsapi: %s %.100s is not a KMS call: %w", r.Method, r.URL.Path, errUnknownOperation)
 	}
@@ -134,6 +165,7 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, info *httpx.Info)
 	}
 	defer res.Body.Close()
 	info.Principal = res.Principal.ARN
+	rec.Principal, rec.AccessKeyID = res.Principal.ARN, res.Principal.AccessKeyID
 	switch {
 	case res.Principal.Anonymous:
 		return nil, fmt.Errorf("kmsapi: missing authentication token: %w", errMissingAuth)
@@ -155,7 +187,7 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, info *httpx.Info)
 		return nil, err
 	}
 	c := h.callerOf(res.Principal)
-	if err := h.authorize(r.Context(), c, req); err != nil {
+	if err := h.authorize(r.Context(), c, req, rec); err != nil {
 		return nil, err
 	}
 	return h.execute(r.Context(), c, req)

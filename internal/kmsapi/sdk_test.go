@@ -37,15 +37,19 @@ type testServer struct {
 	URL string
 }
 
-func startServer(t testing.TB) *testServer {
+func startServer(t testing.TB, opts ...func(*kmsapi.ServerConfig)) *testServer {
 	t.Helper()
-	srv, err := kmsapi.NewServer(t.Context(), kmsapi.ServerConfig{
+	cfg := kmsapi.ServerConfig{
 		DataDir:       t.TempDir(),
 		Region:        testRegion,
 		RootAccessKey: testAccessKey,
 		RootSecretKey: testSecretKey,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := kmsapi.NewServer(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

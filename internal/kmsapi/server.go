@@ -51,6 +51,10 @@ type ServerConfig struct {
 	// (kms.OpenPKCS11RootKey). Exclusive with RootKeyFile and Passphrase.
 	// NewServer does not close it: the caller does, after Close.
 	RootKey kms.RootKey
+	// AuditLog is a file to append one JSON line per KMS call to (created
+	// 0600 if missing); a call whose record cannot be written fails.
+	// "": no audit log.
+	AuditLog string
 }
 
 // LogValue keeps the passphrase and secret key out of logs.
@@ -69,6 +73,7 @@ type Server struct {
 	handler   http.Handler
 	stopJobs  context.CancelFunc
 	jobsDone  chan struct{}
+	auditLog  *os.File
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -119,13 +124,21 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.handler = New(Config{
+	hcfg := Config{
 		Store:    s.store,
 		Verifier: &auth.Verifier{Creds: creds, Now: time.Now},
 		Region:   cfg.Region,
 		Log:      cfg.Logger,
 		Registry: reg,
-	})
+	}
+	if cfg.AuditLog != "" {
+		f, err := os.OpenFile(cfg.AuditLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("kms: audit log: %w", err)
+		}
+		s.auditLog, hcfg.Audit = f, f
+	}
+	s.handler = New(hcfg)
 	jobCtx, stop := context.WithCancel(context.Background())
 	s.stopJobs, s.jobsDone = stop, make(chan struct{})
 	go func() {
@@ -225,6 +238,9 @@ func (s *Server) release() error {
 	var err error
 	if s.store != nil {
 		err = s.store.Close()
+	}
+	if s.auditLog != nil {
+		err = errors.Join(err, s.auditLog.Close())
 	}
 	if s.lock != nil {
 		_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
