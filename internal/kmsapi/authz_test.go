@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -224,5 +225,36 @@ func TestCreatePrincipalReopensDataDir(t *testing.T) {
 	got, err := srv.Store().LookupPrincipal(t.Context(), p.AccessKeyID)
 	if err != nil || got.SecretAccessKey != p.SecretAccessKey || got.ARN != p.ARN {
 		t.Fatalf("LookupPrincipal = %+v, %v", got, err)
+	}
+}
+
+// TestReEncryptNeedsBothHalves: ReEncrypt is kms:ReEncryptFrom on the
+// source key and kms:ReEncryptTo on the destination, each granted apart.
+func TestReEncryptNeedsBothHalves(t *testing.T) {
+	ts := startServer(t)
+	admin := ts.client(testSecretKey)
+	app, appARN, _ := ts.principalClient(t, "app")
+	ctx := t.Context()
+	src := aws.ToString(must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
+	dst := aws.ToString(must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
+	blob := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: &src, Plaintext: []byte("moving")}))(t).CiphertextBlob
+	grant := func(key string, op types.GrantOperation) {
+		must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &key, GranteePrincipal: &appARN,
+			Operations: []types.GrantOperation{op}}))(t)
+	}
+	reEncrypt := func() (*kms.ReEncryptOutput, error) {
+		return app.ReEncrypt(ctx, &kms.ReEncryptInput{CiphertextBlob: blob, DestinationKeyId: &dst})
+	}
+
+	grant(src, types.GrantOperationReEncryptFrom)
+	_, err := reEncrypt()
+	wantCode(t, err, "AccessDeniedException")
+	grant(dst, types.GrantOperationReEncryptTo)
+	out := must(reEncrypt())(t)
+	_, err = app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: out.CiphertextBlob})
+	wantCode(t, err, "AccessDeniedException")
+	dec := must(admin.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: out.CiphertextBlob}))(t)
+	if !bytes.Equal(dec.Plaintext, []byte("moving")) || !strings.HasSuffix(aws.ToString(dec.KeyId), dst) {
+		t.Fatalf("after ReEncrypt: %q under %s", dec.Plaintext, aws.ToString(dec.KeyId))
 	}
 }
