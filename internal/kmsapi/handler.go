@@ -5,6 +5,15 @@
 // error leaves through one writer: kms.Exception sentinels become HTTP 400
 // with their AWS __type; anything else is a fault, logged with the request
 // ID and answered 500 KMSInternalException with a generic message.
+//
+// Callers are the administrator (its account's root, allowed every kms:
+// action by kms.AdministratorPolicy, within what key policies allow the
+// account) and the principals of the keystore's principals table (users
+// with no identity policies: only key policies and grants naming them
+// allow anything). Between decoding and execution every request is
+// authorized with kms.Store.Authorize for the actions its type implies
+// (checks). With Config.Audit, every call leaves one JSON line (auditRecord)
+// before its response, and a call that cannot be audited fails.
 package kmsapi
 
 import (
