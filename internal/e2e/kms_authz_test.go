@@ -134,8 +134,12 @@ func TestKMSAuthorizationAWSCLI(t *testing.T) {
 		app.Run(t, "retire-grant", "--grant-token", token)
 		wantCLIError(t, app, "AccessDeniedException", generate("dept=a")...)
 	})
-	t.Run("revoke-grant", func(t *testing.T) {
+	t.Run("grant survives a restart; revoke-grant", func(t *testing.T) {
 		id, _ := createGrant(t)
+		k.Stop()
+		if err := k.start(); err != nil {
+			t.Fatal(err)
+		}
 		app.Run(t, generate("dept=a")...)
 		admin.Run(t, "revoke-grant", "--key-id", grantKey, "--grant-id", id)
 		wantCLIError(t, app, "AccessDeniedException", generate("dept=a")...)
