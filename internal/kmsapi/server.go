@@ -159,6 +159,9 @@ func (s *Server) open(ctx context.Context, cfg *ServerConfig) error {
 	if cfg.RootKeyFile != "" && len(cfg.Passphrase) > 0 {
 		return errors.New("kms: give a root key file or a passphrase, not both")
 	}
+	if cfg.RootKey != nil && (cfg.RootKeyFile != "" || len(cfg.Passphrase) > 0) {
+		return errors.New("kms: give a root key, a root key file or a passphrase, only one")
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
