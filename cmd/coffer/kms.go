@@ -93,6 +93,7 @@ func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		RootAccessKey: cfg.RootAccessKey,
 		RootSecretKey: cfg.RootSecretKey,
 		Logger:        log,
+		AuditLog:      opts.AuditLog,
 	}
 	if root != nil {
 		srvCfg.RootKey = root
@@ -140,7 +141,10 @@ type kmsOptions struct {
 	// TLSClientCA, a PEM bundle, makes every client present a certificate
 	// issued by one of its CAs (mTLS). It needs TLSCert and TLSKey.
 	TLSClientCA string
-	Root        rootKeyOptions
+	// AuditLog is the file receiving one JSON line per call; a call whose
+	// line cannot be written fails (fail closed). "" disables the log.
+	AuditLog string
+	Root     rootKeyOptions
 }
 
 // rootKeyOptions choose the root key sealing the keystore: File,
@@ -166,6 +170,7 @@ func (o *kmsOptions) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.TLSCert, "tls-cert", getenv("COFFER_KMS_TLS_CERT"), "PEM certificate chain: serve HTTPS (with --tls-key)")
 	fs.StringVar(&o.TLSKey, "tls-key", getenv("COFFER_KMS_TLS_KEY"), "PEM private key of --tls-cert")
 	fs.StringVar(&o.TLSClientCA, "tls-client-ca", getenv("COFFER_KMS_TLS_CLIENT_CA"), "PEM CA bundle: require client certificates issued by these CAs (mTLS)")
+	fs.StringVar(&o.AuditLog, "audit-log", getenv("COFFER_KMS_AUDIT_LOG"), "file receiving one JSON line per call; calls fail if it cannot be written")
 	o.Root.register(fs, getenv)
 }
 
