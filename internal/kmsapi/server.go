@@ -2,25 +2,22 @@ package kmsapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/datadir"
 	"github.com/coffer-project/coffer/internal/kms"
 )
 
@@ -66,9 +63,9 @@ func (c ServerConfig) LogValue() slog.Value {
 // Server is a `coffer kms` instance without its listener: the data dir
 // (locked), the keystore, the handler and the background job.
 type Server struct {
-	admin     admin
+	admin     datadir.Root
 	generated bool
-	lock      *os.File
+	lock      *datadir.Lock
 	store     *kms.Store
 	handler   http.Handler
 	stopJobs  context.CancelFunc
@@ -78,25 +75,11 @@ type Server struct {
 	closeErr  error
 }
 
-// admin is the administrator's identity, kept in DataDir.
-type admin struct {
-	AccountID string `json:"account_id"`
-	AccessKey string `json:"access_key_id"`
-	SecretKey string `json:"secret_access_key"`
-}
-
-// LogValue keeps the secret out of logs.
-func (a admin) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("account_id", a.AccountID), slog.String("access_key_id", a.AccessKey))
-}
-
 // Files in the data dir.
 const (
-	keystoreFile    = "kms.db"
-	credentialsFile = "root-credentials.json"
-	defaultRootKey  = "root.key"
-	saltFile        = "passphrase-salt.json"
-	lockFile        = "LOCK"
+	keystoreFile   = "kms.db"
+	defaultRootKey = "root.key"
+	saltFile       = "passphrase-salt.json"
 )
 
 // NewServer opens the data dir (taking its lock), the root key and the
@@ -171,10 +154,7 @@ func (s *Server) open(ctx context.Context, cfg *ServerConfig) error {
 	if cfg.JobInterval <= 0 {
 		cfg.JobInterval = time.Minute
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("kms: %w", err)
-	}
-	lock, err := lockDir(cfg.DataDir)
+	lock, err := datadir.Acquire(cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -183,7 +163,7 @@ func (s *Server) open(ctx context.Context, cfg *ServerConfig) error {
 	if err != nil {
 		return err
 	}
-	if s.admin, s.generated, err = loadAdmin(*cfg); err != nil {
+	if s.admin, s.generated, err = datadir.LoadRoot(cfg.DataDir, cfg.RootAccessKey, cfg.RootSecretKey); err != nil {
 		return err
 	}
 	s.store, err = kms.Open(ctx, filepath.Join(cfg.DataDir, keystoreFile), kms.Config{
@@ -245,10 +225,7 @@ func (s *Server) release() error {
 	if s.auditLog != nil {
 		err = errors.Join(err, s.auditLog.Close())
 	}
-	if s.lock != nil {
-		_ = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
-		_ = s.lock.Close()
-	}
+	s.lock.Release()
 	return err
 }
 
@@ -317,85 +294,4 @@ func openRootKey(cfg ServerConfig) (kms.RootKey, error) {
 		cfg.Logger.Warn(warning, "root_key_file", path)
 	}
 	return k, err
-}
-
-// lockDir takes an exclusive lock so one process owns a data dir.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("kms: lock: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("kms: data dir %s is in use by another process: %w", dir, err)
-	}
-	return f, nil
-}
-
-// loadAdmin returns the administrator: the account ID is generated once and
-// kept; configured keys override the stored ones and are never written;
-// missing keys are generated and stored. The bool reports generated keys.
-func loadAdmin(cfg ServerConfig) (admin, bool, error) {
-	path := filepath.Join(cfg.DataDir, credentialsFile)
-	var a admin
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(b, &a); err != nil {
-			return a, false, fmt.Errorf("kms: %s: %w", path, err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return a, false, fmt.Errorf("kms: %w", err)
-	}
-	configured := cfg.RootAccessKey != "" || cfg.RootSecretKey != ""
-	if configured && (cfg.RootAccessKey == "" || cfg.RootSecretKey == "") {
-		return a, false, errors.New("kms: set both the root access key and the root secret key")
-	}
-	changed := false
-	if a.AccountID == "" {
-		n, err := rand.Int(rand.Reader, big.NewInt(9e11))
-		if err != nil {
-			return a, false, err
-		}
-		a.AccountID = fmt.Sprintf("%012d", n.Int64()+1e11)
-		changed = true
-	}
-	newKeys := !configured && (a.AccessKey == "" || a.SecretKey == "")
-	if newKeys {
-		a.AccessKey = "AKIA" + rand.Text()[:16]
-		a.SecretKey = rand.Text() + rand.Text()[:14]
-		changed = true
-	}
-	if changed {
-		if err := writeFileAtomic(path, a); err != nil {
-			return a, false, err
-		}
-	}
-	if configured {
-		a.AccessKey, a.SecretKey = cfg.RootAccessKey, cfg.RootSecretKey
-	}
-	return a, newKeys, nil
-}
-
-func writeFileAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("kms: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("kms: %w", err)
-	}
-	return os.Rename(tmp, path)
 }
