@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/kms"
 	"github.com/coffer-project/coffer/internal/kmsapi"
@@ -29,38 +28,13 @@ func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	fs := flag.NewFlagSet("kms", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgFile := fs.String("config", getenv("COFFER_CONFIG"), "YAML configuration file")
-	data := fs.String("data", "", "data directory (keystore, credentials)")
-	listen := fs.String("listen", "", "listen address (default :9100)")
-	region := fs.String("region", "", "region of key ARNs and request signatures (default us-east-1)")
-	logLevel := fs.String("log-level", "", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "", "json or text")
+	flags := registerCommonFlags(fs, getenv, "data directory (keystore, credentials)", ":9100")
 	var opts kmsOptions
 	opts.register(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	cfg, err := config.LoadServer(*cfgFile, getenv)
+	cfg, err := flags.load(fs, args, getenv)
 	if err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "data":
-			cfg.Data = *data
-		case "listen":
-			cfg.Listen = *listen
-		case "region":
-			cfg.Region = *region
-		case "log-level":
-			cfg.LogLevel = *logLevel
-		case "log-format":
-			cfg.LogFormat = *logFormat
-		}
-	})
 	if cfg.Listen == "" {
 		cfg.Listen = ":9100"
 	}

@@ -70,39 +70,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgFile := fs.String("config", getenv("COFFER_CONFIG"), "YAML configuration file")
-	data := fs.String("data", "", "data directory (metadata, blobs)")
-	listen := fs.String("listen", "", "listen address (default :9000)")
-	domain := fs.String("domain", "", "base domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
-	region := fs.String("region", "", "region (default us-east-1)")
-	logLevel := fs.String("log-level", "", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "", "json or text")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	cfg, err := config.LoadServer(*cfgFile, getenv)
+	flags := registerCommonFlags(fs, getenv, "data directory (metadata, blobs)", ":9000")
+	flags.domain = fs.String("domain", "", "base domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
+	cfg, err := flags.load(fs, args, getenv)
 	if err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "data":
-			cfg.Data = *data
-		case "listen":
-			cfg.Listen = *listen
-		case "domain":
-			cfg.Domain = *domain
-		case "region":
-			cfg.Region = *region
-		case "log-level":
-			cfg.LogLevel = *logLevel
-		case "log-format":
-			cfg.LogFormat = *logFormat
-		}
-	})
 	if dev {
 		if cfg.Data == "" {
 			cfg.Data = "coffer-data"
@@ -173,4 +146,54 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// commonFlags are the flags every server command takes. Each overrides the
+// configuration file and the COFFER_* variables when it is given.
+type commonFlags struct {
+	config, data, listen, region, logLevel, logFormat string
+	domain                                            *string // registered by commands that have one
+}
+
+func registerCommonFlags(fs *flag.FlagSet, getenv func(string) string, dataHelp, defaultListen string) *commonFlags {
+	c := &commonFlags{}
+	fs.StringVar(&c.config, "config", getenv("COFFER_CONFIG"), "YAML configuration file")
+	fs.StringVar(&c.data, "data", "", dataHelp)
+	fs.StringVar(&c.listen, "listen", "", "listen address (default "+defaultListen+")")
+	fs.StringVar(&c.region, "region", "", "region (default us-east-1)")
+	fs.StringVar(&c.logLevel, "log-level", "", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "", "json or text")
+	return c
+}
+
+// load parses args (every flag must be registered by now) and returns the
+// configuration: the file, then the environment, then the flags given.
+func (c *commonFlags) load(fs *flag.FlagSet, args []string, getenv func(string) string) (config.Server, error) {
+	if err := fs.Parse(args); err != nil {
+		return config.Server{}, err
+	}
+	if fs.NArg() > 0 {
+		return config.Server{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	cfg, err := config.LoadServer(c.config, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data":
+			cfg.Data = c.data
+		case "listen":
+			cfg.Listen = c.listen
+		case "domain":
+			cfg.Domain = *c.domain
+		case "region":
+			cfg.Region = c.region
+		case "log-level":
+			cfg.LogLevel = c.logLevel
+		case "log-format":
+			cfg.LogFormat = c.logFormat
+		}
+	})
+	return cfg, nil
 }
