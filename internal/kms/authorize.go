@@ -94,9 +94,9 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 		return Decision{Policy: d}, fmt.Errorf("kms: %s: %w", denialMessage(req.Caller, req.Action, "*", d), ErrAccessDenied)
 	}
 	var k keyRow
-	err := s.view(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(r keyReader) error {
 		var err error
-		k, err = s.resolveKeyOrAlias(ctx, tx, req.KeyID)
+		k, err = r.key(ctx, req.KeyID)
 		return err
 	})
 	if err != nil {

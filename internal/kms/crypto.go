@@ -2,7 +2,6 @@ package kms
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -34,20 +33,24 @@ func checkAlgorithm(a string) error {
 // material; the caller clears the material.
 func (s *Store) current(ctx context.Context, ref string) (keyRow, []byte, error) {
 	var (
-		k keyRow
-		m []byte
+		k      keyRow
+		sealed []byte
 	)
-	err := s.view(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(r keyReader) error {
 		var err error
-		if k, err = s.resolveKeyOrAlias(ctx, tx, ref); err != nil {
+		if k, err = r.key(ctx, ref); err != nil {
 			return err
 		}
 		if err := k.usable(); err != nil {
 			return err
 		}
-		m, err = s.material(ctx, tx, k.id, k.currentVersion)
+		sealed, err = r.sealed(ctx, k.id, k.currentVersion)
 		return err
 	})
+	if err != nil {
+		return k, nil, err
+	}
+	m, err := s.unseal(k.id, k.currentVersion, sealed)
 	return k, m, err
 }
 
@@ -73,18 +76,18 @@ func (s *Store) open(ctx context.Context, blob []byte, keyRef string, ec map[str
 		return nil, "", err
 	}
 	var (
-		k keyRow
-		m []byte
+		k      keyRow
+		sealed []byte
 	)
-	err = s.view(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(r keyReader) error {
 		var err error
-		if k, err = getKey(ctx, tx, c.keyID); errors.Is(err, ErrNotFound) {
+		if k, err = r.key(ctx, c.keyID.String()); errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("kms: ciphertext names an unknown key: %w", ErrInvalidCiphertext)
 		} else if err != nil {
 			return err
 		}
 		if keyRef != "" {
-			want, err := s.resolveKeyOrAlias(ctx, tx, keyRef)
+			want, err := r.key(ctx, keyRef)
 			if err != nil {
 				return err
 			}
@@ -95,9 +98,13 @@ func (s *Store) open(ctx context.Context, blob []byte, keyRef string, ec map[str
 		if err := k.usable(); err != nil {
 			return err
 		}
-		m, err = s.material(ctx, tx, k.id, c.version)
+		sealed, err = r.sealed(ctx, k.id, c.version)
 		return err
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := s.unseal(k.id, c.version, sealed)
 	if err != nil {
 		return nil, "", err
 	}

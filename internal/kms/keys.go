@@ -319,17 +319,8 @@ func (s *Store) addMaterial(ctx context.Context, tx *sql.Tx, id keyID, v uint32,
 	return nil
 }
 
-// material loads and unseals version v of key id. The caller clears it.
-// A missing version wraps ErrInvalidCiphertext (only blobs name versions).
-func (s *Store) material(ctx context.Context, q querier, id keyID, v uint32) ([]byte, error) {
-	var sealed []byte
-	err := q.QueryRowContext(ctx, `SELECT sealed FROM key_material WHERE key_id = ? AND version = ?`, id.String(), int64(v)).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("kms: key %s has no material version %d: %w", id, v, ErrInvalidCiphertext)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kms: load key material: %w", err)
-	}
+// unseal opens sealed material version v of key id. The caller clears it.
+func (s *Store) unseal(id keyID, v uint32, sealed []byte) ([]byte, error) {
 	m, err := s.root.Open(sealed, materialAAD(id, v))
 	if err != nil {
 		return nil, fmt.Errorf("kms: key %s material version %d: %w", id, v, err)

@@ -49,6 +49,7 @@ type Store struct {
 	now      func() time.Time
 	rand     io.Reader
 	policies policyCache
+	cache    readCache
 }
 
 const schemaVersion = 1
@@ -228,6 +229,9 @@ func (s *Store) update(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	// Before and after the commit: see readCache for why both.
+	s.cache.invalidate()
+	defer s.cache.invalidate()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("kms: commit: %w", err)
 	}
