@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
@@ -80,25 +79,7 @@ func New(cfg Config) http.Handler {
 		h.audit = &auditLog{w: cfg.Audit}
 	}
 	cfg.Registry.MustRegister(h.calls)
-	m := httpx.NewMetrics(cfg.Registry, "coffer_kms")
-	metrics := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			switch r.URL.Path {
-			case "/health/live", "/health/ready":
-				httpx.InfoFrom(r.Context()).Op = "Health"
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-				_, _ = w.Write([]byte("ok\n"))
-				return
-			case "/metrics":
-				httpx.InfoFrom(r.Context()).Op = "Metrics"
-				metrics.ServeHTTP(w, r)
-				return
-			}
-		}
-		h.serveKMS(w, r)
-	})
-	return httpx.ContinueEmptyBodies(httpx.WithRequestID(httpx.Recover(cfg.Log, httpx.Observe(cfg.Log, m, root))))
+	return httpx.Chain(cfg.Log, cfg.Registry, "coffer_kms", nil, http.HandlerFunc(h.serveKMS))
 }
 
 // Protocol-level exceptions, beyond those of package kms.

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
@@ -44,25 +43,10 @@ type handler struct {
 // wrapped in the httpx chain.
 func New(cfg Config) http.Handler {
 	h := &handler{cfg: cfg, obj: cfg.Objects, log: cfg.Log}
-	m := httpx.NewMetrics(cfg.Registry, "coffer_s3")
-	metrics := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isUnsigned(r) && r.Method == http.MethodGet && hostBucket(r.Host, cfg.Domain) == "" {
-			switch r.URL.Path {
-			case "/health/live", "/health/ready":
-				httpx.InfoFrom(r.Context()).Op = "Health"
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-				_, _ = w.Write([]byte("ok\n"))
-				return
-			case "/metrics":
-				httpx.InfoFrom(r.Context()).Op = "Metrics"
-				metrics.ServeHTTP(w, r)
-				return
-			}
-		}
-		h.serveS3(w, r)
-	})
-	return httpx.ContinueEmptyBodies(httpx.WithRequestID(httpx.Recover(cfg.Log, httpx.Observe(cfg.Log, m, root))))
+	// Health and metrics answer unsigned path-style GETs only: a signed
+	// request to /metrics is a ListObjects of a bucket named "metrics".
+	probe := func(r *http.Request) bool { return isUnsigned(r) && hostBucket(r.Host, cfg.Domain) == "" }
+	return httpx.Chain(cfg.Log, cfg.Registry, "coffer_s3", probe, http.HandlerFunc(h.serveS3))
 }
 
 func isUnsigned(r *http.Request) bool {
