@@ -656,30 +656,14 @@ func principalNames(p policy.Principal) []string {
 		add("arn:aws:iam::" + p.Account + ":root")
 		add(p.Account)
 	case policy.PrincipalAssumedRole:
-		add(p.RoleARN)
-		add(sessionRoleARN(p.ARN))
+		add(p.RoleARN) // with the role's path
+		session := p
+		session.RoleARN = ""
+		add(session.AssumedRoleARN()) // as derived from the session ARN, without a path
 	case policy.PrincipalService:
 		add(p.Service)
 	}
 	return names
-}
-
-// sessionRoleARN derives arn:aws:iam::A:role/ROLE from an assumed-role
-// session ARN arn:aws:sts::A:assumed-role/ROLE/SESSION ("" otherwise).
-func sessionRoleARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "sts" {
-		return ""
-	}
-	rest, ok := strings.CutPrefix(parts[5], "assumed-role/")
-	if !ok {
-		return ""
-	}
-	role, _, ok := strings.Cut(rest, "/")
-	if !ok || role == "" {
-		return ""
-	}
-	return "arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + role
 }
 
 // principalName is how a denial names the caller.

@@ -74,8 +74,18 @@ func (p Principal) rootARN() string {
 	return "arn:" + p.partition() + ":iam::" + p.Account + ":root"
 }
 
-// roleARN derives the role ARN from an assumed-role session ARN
-// (arn:aws:sts::A:assumed-role/ROLE/SESSION → arn:aws:iam::A:role/ROLE).
+// AssumedRoleARN is the role an assumed-role session belongs to: RoleARN
+// when set, else derived from the session ARN
+// (arn:aws:sts::A:assumed-role/ROLE/SESSION → arn:aws:iam::A:role/ROLE);
+// "" for other principals.
+func (p Principal) AssumedRoleARN() string {
+	if p.RoleARN != "" {
+		return p.RoleARN
+	}
+	return p.roleARN()
+}
+
+// roleARN derives the role ARN from an assumed-role session ARN.
 func (p Principal) roleARN() string {
 	parts := strings.SplitN(p.ARN, ":", 6)
 	if len(parts) != 6 || parts[2] != "sts" {
@@ -117,11 +127,7 @@ func (p Principal) identities() []identity {
 	case PrincipalUser, PrincipalFederatedUser:
 		ids = append(ids, identity{kind: "AWS", value: p.ARN})
 	case PrincipalAssumedRole:
-		role := p.RoleARN
-		if role == "" {
-			role = p.roleARN()
-		}
-		if role != "" {
+		if role := p.AssumedRoleARN(); role != "" {
 			ids = append(ids, identity{kind: "AWS", value: role})
 		}
 		ids = append(ids, identity{kind: "AWS", value: p.ARN})
