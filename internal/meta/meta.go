@@ -68,6 +68,42 @@ type Bucket struct {
 	Created    time.Time
 	Versioning string // VersioningUnset, VersioningEnabled or VersioningSuspended
 	Tags       []Tag  // nil: no tag set
+	// Encryption is the bucket's default encryption configuration
+	// (PutBucketEncryption); nil means the default, SSE-S3.
+	Encryption *BucketEncryption
+}
+
+// BucketEncryption is a bucket's default encryption rule.
+type BucketEncryption struct {
+	Algorithm        string // SSEAlgorithm: "AES256" or "aws:kms"
+	KMSMasterKeyID   string // "" with aws:kms: the account's alias/aws/s3 key
+	BucketKeyEnabled bool
+	// BlockedEncryptionTypes lists encryption types writes may not use,
+	// such as "SSE-C"; nil: none blocked.
+	BlockedEncryptionTypes []string
+}
+
+// Encryption modes of an object version or upload (Encryption.Mode).
+const (
+	SSES3  = "AES256"  // SSE-S3: object key sealed under a data key of the S3-owned KMS key
+	SSEKMS = "aws:kms" // SSE-KMS: object key sealed under a data key of a customer's KMS key
+	SSEC   = "SSE-C"   // SSE-C: object key sealed under a key derived from the customer's key
+)
+
+// Encryption is how an object version's (or upload's) data is encrypted at
+// rest. The store keeps it opaque: package object fills it in and reads it.
+// Every secret in it is sealed; none is usable without the KMS or, for
+// SSE-C, the customer's key. The zero value (Mode "") is plaintext data,
+// which only engine tests and benchmarks configured without a KMS write.
+type Encryption struct {
+	Mode       string // SSES3, SSEKMS, SSEC, or "" for plaintext
+	KMSKeyARN  string // the KMS key's ARN (SSES3, SSEKMS)
+	KMSContext string // SSEKMS: the client's encryption context as sent (base64 JSON); "" none
+	BucketKey  bool   // the data key is a cached bucket key; Salt derives this object's key-encryption key
+	DataKey    []byte // the KMS-encrypted data key (ciphertext blob), SSES3/SSEKMS
+	Salt       []byte // random per version/upload: derives the key-encryption key (bucket key, SSE-C) and salts KeyHMAC
+	SealedKey  []byte // the object key, sealed under the key-encryption key
+	KeyHMAC    []byte // SSEC: salted HMAC of the customer's key, to verify it; the key itself is never stored
 }
 
 // Checksum is an object or part checksum as S3 reports it.
@@ -85,7 +121,7 @@ type Part struct {
 	Number       int
 	BlobID       string // blob holding exactly this part's bytes; "" when Inline holds them
 	Inline       []byte // data of a small part kept in the metadata store; BlobID is empty then
-	Size         int64
+	Size         int64  // bytes of object data (plaintext); the stored form of encrypted data is longer
 	ETag         string // hex MD5 of the part, unquoted
 	Checksum     Checksum
 	LastModified time.Time
@@ -119,7 +155,8 @@ type Version struct {
 	UserMeta     map[string]string // x-amz-meta-* without the prefix, lower-case keys
 	Tags         []Tag
 	Checksum     Checksum
-	Parts        []Part // empty for delete markers
+	Encryption   Encryption // zero for delete markers
+	Parts        []Part     // empty for delete markers
 }
 
 // Upload is an in-progress multipart upload.
@@ -135,6 +172,7 @@ type Upload struct {
 	Tags         []Tag
 	ChecksumAlgo string // algorithm requested at create, "" for none
 	ChecksumType string // "COMPOSITE" or "FULL_OBJECT"; "" for none
+	Encryption   Encryption // the upload's object key, sealed; every part is encrypted under it
 }
 
 // Precondition is evaluated inside the commit transaction against the key's
