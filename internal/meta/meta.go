@@ -170,8 +170,8 @@ type Upload struct {
 	Headers      ObjectHeaders
 	UserMeta     map[string]string
 	Tags         []Tag
-	ChecksumAlgo string // algorithm requested at create, "" for none
-	ChecksumType string // "COMPOSITE" or "FULL_OBJECT"; "" for none
+	ChecksumAlgo string     // algorithm requested at create, "" for none
+	ChecksumType string     // "COMPOSITE" or "FULL_OBJECT"; "" for none
 	Encryption   Encryption // the upload's object key, sealed; every part is encrypted under it
 }
 
