@@ -59,7 +59,9 @@ const schemaVersion = 2
 //     partial index applies.
 //   - inline_data holds the bytes of a small part kept in the database
 //     (Part.Inline; blob_id is empty then), NULL for a part in a blob. See
-//     the package documentation for why.
+//     the package documentation for why. They are the stored form, kept
+//     verbatim: for encrypted data longer than the size column, which is
+//     the plaintext size.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
 //     headers, user metadata and tags (NULL = none).
 //

@@ -120,7 +120,7 @@ type Checksum struct {
 type Part struct {
 	Number       int
 	BlobID       string // blob holding exactly this part's bytes; "" when Inline holds them
-	Inline       []byte // data of a small part kept in the metadata store; BlobID is empty then
+	Inline       []byte // a small part's data kept in the store, as stored: encrypted if the version is, so not Size long
 	Size         int64  // bytes of object data (plaintext); the stored form of encrypted data is longer
 	ETag         string // hex MD5 of the part, unquoted
 	Checksum     Checksum

@@ -169,6 +169,22 @@ func inlineVer(bucket, key, versionID, data string) meta.Version {
 	return v
 }
 
+// sealedInlinePart is an inline part as encryption leaves it: size bytes
+// of plaintext stored as a longer ciphertext.
+func sealedInlinePart(n int, size int64, stored []byte) meta.Part {
+	return meta.Part{Number: n, Inline: stored, Size: size, ETag: fmt.Sprintf("etag-sealed-%d", n), LastModified: t0}
+}
+
+// bytesOf returns n bytes counting up from first, wrapping through 0x00
+// and 0xff: opaque binary key material.
+func bytesOf(first byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = first + byte(i)
+	}
+	return b
+}
+
 func mustCreateBucket(t *testing.T, s meta.Store, name, owner string) {
 	t.Helper()
 	if err := s.CreateBucket(context.Background(), meta.Bucket{Name: name, Owner: owner, Created: t0}); err != nil {
@@ -576,6 +592,12 @@ var versionTests = []test{
 		mustCreateBucket(t, s, "b", "alice")
 		mixed := ver("b", "mixed", "v1", "blob-1", "blob-2")
 		mixed.Parts[1] = inlinePart(2, "0123456789")
+		// Encrypted inline data is longer than its (plaintext) size and
+		// is stored verbatim, even for an empty object.
+		sealed := ver("b", "sealed", "v1")
+		sealed.Parts, sealed.Size = []meta.Part{sealedInlinePart(0, 5, bytesOf(0xfa, 5+32))}, 5
+		sealedEmpty := ver("b", "sealed-empty", "v1")
+		sealedEmpty.Parts, sealedEmpty.Size = []meta.Part{sealedInlinePart(0, 0, bytesOf(0x00, 32))}, 0
 		tests := []struct {
 			name string
 			v    meta.Version
@@ -584,6 +606,8 @@ var versionTests = []test{
 			{"empty inline part", inlineVer("b", "empty", "v1", "")},
 			{"binary inline part", inlineVer("b", "bin", "v1", "\x00\xff\x00 nul and high bytes")},
 			{"blob part then inline part", mixed},
+			{"encrypted inline part, longer than its size", sealed},
+			{"encrypted empty inline part", sealedEmpty},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -603,7 +627,7 @@ var versionTests = []test{
 		// Replacing and deleting inline versions queues no blob (and
 		// never an empty blob ID); the blob of the mixed version is.
 		mustCommit(t, s, inlineVer("b", "small", "v1", "replaced"))
-		for _, key := range []string{"small", "empty", "bin", "mixed"} {
+		for _, key := range []string{"small", "empty", "bin", "mixed", "sealed", "sealed-empty"} {
 			if _, err := s.DeleteVersion(ctx, "b", key, "v1", nil); err != nil {
 				t.Fatal(err)
 			}
@@ -622,8 +646,8 @@ var versionTests = []test{
 			p    meta.Part
 		}{
 			{"blob and inline data", meta.Part{BlobID: "blob-x", Inline: []byte("x"), Size: 1}},
-			{"inline data shorter than size", meta.Part{Inline: []byte("x"), Size: 2}},
 			{"neither blob nor data", meta.Part{Size: 5}},
+			{"no blob and empty inline data", meta.Part{Inline: []byte{}, Size: 5}},
 		}
 		for _, tt := range bad {
 			v := ver("b", "bad", "v1")
