@@ -7,21 +7,26 @@ import (
 	"fmt"
 )
 
-const bucketCols = `name, owner, region, created, versioning, tags`
+const bucketCols = `name, owner, region, created, versioning, tags, encryption`
 
 func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 	var (
-		b       Bucket
-		created int64
-		tags    sql.NullString
+		b                Bucket
+		created          int64
+		tags, encryption sql.NullString
 	)
-	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags); err != nil {
+	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption); err != nil {
 		return Bucket{}, err
 	}
 	b.Created = fromNanos(created)
 	var err error
-	b.Tags, err = decodeTags(tags)
-	return b, err
+	if b.Tags, err = decodeTags(tags); err != nil {
+		return Bucket{}, err
+	}
+	if b.Encryption, err = decodeBucketEncryption(encryption); err != nil {
+		return Bucket{}, err
+	}
+	return b, nil
 }
 
 func getBucket(t *txn, name string) (Bucket, error) {
@@ -55,6 +60,10 @@ func (s *SQL) CreateBucket(ctx context.Context, b Bucket) error {
 	if err != nil {
 		return fmt.Errorf("meta: create bucket %s: %w", b.Name, err)
 	}
+	encryption, err := encodeBucketEncryption(b.Encryption)
+	if err != nil {
+		return fmt.Errorf("meta: create bucket %s: %w", b.Name, err)
+	}
 	err = s.write(ctx, func(t *txn) error {
 		var owner string
 		err := t.scanOne(`SELECT owner FROM buckets WHERE name = ?`, []any{b.Name}, &owner)
@@ -64,8 +73,8 @@ func (s *SQL) CreateBucket(ctx context.Context, b Bucket) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags)
+		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption)
 		return err
 	})
 	if err != nil {
@@ -108,8 +117,12 @@ func (s *SQL) UpdateBucket(ctx context.Context, name string, fn func(*Bucket) er
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ? WHERE name = ?`,
-			b.Region, toNanos(b.Created), b.Versioning, tags, name)
+		encryption, err := encodeBucketEncryption(b.Encryption)
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ? WHERE name = ?`,
+			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, name)
 		return err
 	})
 	if fnErr != nil {

@@ -32,7 +32,8 @@ type dialect struct {
 //   - 1: initial layout.
 //   - 2: inline_data on version_parts and upload_parts; the blob_id
 //     indexes became partial (only parts that have a blob).
-const schemaVersion = 2
+//   - 3: buckets.encryption, versions.sse and uploads.sse.
+const schemaVersion = 3
 
 // sqliteDialect is the embedded database.
 //
@@ -62,14 +63,26 @@ const schemaVersion = 2
 //     the package documentation for why. They are the stored form, kept
 //     verbatim: for encrypted data longer than the size column, which is
 //     the plaintext size.
+//   - buckets.encryption is the bucket's default encryption rule
+//     (Bucket.Encryption; NULL = none set, the SSE-S3 default).
+//     versions.sse and uploads.sse say how the data is encrypted
+//     (Encryption; NULL = plaintext): mode, KMS key and context, and the
+//     object key only in sealed form: no usable secret.
+//     They are read with every row, listings included: they are small.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
-//     headers, user metadata and tags (NULL = none).
+//     headers, user metadata, tags and encryption (NULL = none), under
+//     the fixed field names of encode.go.
 //
 // PostgreSQL DDL differs only in types and collation: obj_key, name and
 // upload_id need COLLATE "C" for byte order; seq and tasks.id are BIGINT
 // GENERATED ALWAYS AS IDENTITY; INTEGER columns holding nanoseconds or
-// sizes are BIGINT; inline_data is BYTEA; WITHOUT ROWID is dropped. beginRead is BEGIN ISOLATION
-// LEVEL REPEATABLE READ READ ONLY, beginWrite plain BEGIN.
+// sizes are BIGINT; inline_data is BYTEA; WITHOUT ROWID is dropped. The
+// JSON columns (headers, user_meta, tags, encryption, sse) stay TEXT: no
+// query looks inside them, so JSONB would only cost a parse per write, and
+// TEXT keeps the stored bytes exactly as encode.go wrote them. The
+// migration to version 3 is the same ALTER TABLE … ADD COLUMN … TEXT
+// statements. beginRead is BEGIN ISOLATION LEVEL REPEATABLE READ READ
+// ONLY, beginWrite plain BEGIN.
 var sqliteDialect = dialect{
 	name:       "sqlite",
 	rebind:     func(q string) string { return q },
@@ -83,7 +96,8 @@ var sqliteDialect = dialect{
 			region     TEXT NOT NULL,
 			created    INTEGER NOT NULL,
 			versioning TEXT NOT NULL,
-			tags       TEXT
+			tags       TEXT,
+			encryption TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
 		`CREATE TABLE IF NOT EXISTS versions (
@@ -104,6 +118,7 @@ var sqliteDialect = dialect{
 			checksum_algo  TEXT NOT NULL,
 			checksum_type  TEXT NOT NULL,
 			checksum_value TEXT NOT NULL,
+			sse            TEXT,
 			UNIQUE (bucket, obj_key, version_id)
 		)`,
 		`CREATE INDEX IF NOT EXISTS versions_key ON versions (bucket, obj_key, seq DESC)`,
@@ -134,7 +149,8 @@ var sqliteDialect = dialect{
 			user_meta     TEXT,
 			tags          TEXT,
 			checksum_algo TEXT NOT NULL,
-			checksum_type TEXT NOT NULL
+			checksum_type TEXT NOT NULL,
+			sse           TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS uploads_key ON uploads (bucket, obj_key, initiated, upload_id)`,
 		`CREATE TABLE IF NOT EXISTS upload_parts (
@@ -166,6 +182,13 @@ var sqliteDialect = dialect{
 			versionPartsBlobIndex,
 			`DROP INDEX IF EXISTS upload_parts_blob`,
 			uploadPartsBlobIndex,
+		},
+		// New columns go last in the schema too, so a migrated table
+		// and a new one have the same layout.
+		2: {
+			`ALTER TABLE buckets ADD COLUMN encryption TEXT`,
+			`ALTER TABLE versions ADD COLUMN sse TEXT`,
+			`ALTER TABLE uploads ADD COLUMN sse TEXT`,
 		},
 	},
 }

@@ -109,6 +109,68 @@ func decodeUserMeta(s sql.NullString) (map[string]string, error) {
 	return m, nil
 }
 
+// bucketEncryptionJSON is a bucket's default encryption rule. The blocked
+// types are stored even when nil ("blk":null) so that nil and an empty list
+// read back as they were written.
+type bucketEncryptionJSON struct {
+	Algorithm              string   `json:"alg,omitempty"`
+	KMSMasterKeyID         string   `json:"key,omitempty"`
+	BucketKeyEnabled       bool     `json:"bk,omitempty"`
+	BlockedEncryptionTypes []string `json:"blk"`
+}
+
+// encodeBucketEncryption stores nil (no rule: the SSE-S3 default) as NULL.
+func encodeBucketEncryption(e *BucketEncryption) (sql.NullString, error) {
+	if e == nil {
+		return sql.NullString{}, nil
+	}
+	return encodeJSON(bucketEncryptionJSON(*e))
+}
+
+func decodeBucketEncryption(s sql.NullString) (*BucketEncryption, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var e bucketEncryptionJSON
+	if err := decodeJSON(s, &e); err != nil {
+		return nil, err
+	}
+	be := BucketEncryption(e)
+	return &be, nil
+}
+
+// encryptionJSON is how a version's or upload's data is encrypted. Byte
+// fields are base64 strings (encoding/json's form of []byte); an empty one
+// is left out and reads back as nil.
+type encryptionJSON struct {
+	Mode       string `json:"m,omitempty"`
+	KMSKeyARN  string `json:"kms,omitempty"`
+	KMSContext string `json:"ctx,omitempty"`
+	BucketKey  bool   `json:"bk,omitempty"`
+	DataKey    []byte `json:"dk,omitempty"`
+	Salt       []byte `json:"salt,omitempty"`
+	SealedKey  []byte `json:"sk,omitempty"`
+	KeyHMAC    []byte `json:"hmac,omitempty"`
+}
+
+// encodeEncryption stores the zero Encryption (plaintext data) as NULL.
+// Every field is omitempty, so "{}" is exactly the zero value.
+func encodeEncryption(e Encryption) (sql.NullString, error) {
+	s, err := encodeJSON(encryptionJSON(e))
+	if err != nil || s.String == "{}" {
+		return sql.NullString{}, err
+	}
+	return s, nil
+}
+
+func decodeEncryption(s sql.NullString) (Encryption, error) {
+	var e encryptionJSON
+	if err := decodeJSON(s, &e); err != nil {
+		return Encryption{}, err
+	}
+	return Encryption(e), nil
+}
+
 func encodeJSON(v any) (sql.NullString, error) {
 	b, err := json.Marshal(v)
 	if err != nil {

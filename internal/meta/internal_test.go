@@ -208,6 +208,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s.stopCommitter()
 	w := &txn{ctx: ctx, c: s.w, d: s.d}
 	for _, q := range []string{
+		`ALTER TABLE buckets DROP COLUMN encryption`,
+		`ALTER TABLE versions DROP COLUMN sse`,
+		`ALTER TABLE uploads DROP COLUMN sse`,
 		`DROP INDEX version_parts_blob`,
 		`DROP INDEX upload_parts_blob`,
 		`ALTER TABLE version_parts DROP COLUMN inline_data`,

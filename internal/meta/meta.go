@@ -95,6 +95,8 @@ const (
 // Every secret in it is sealed; none is usable without the KMS or, for
 // SSE-C, the customer's key. The zero value (Mode "") is plaintext data,
 // which only engine tests and benchmarks configured without a KMS write.
+// The store returns every field as written, except that an empty byte
+// slice reads back as nil.
 type Encryption struct {
 	Mode       string // SSES3, SSEKMS, SSEC, or "" for plaintext
 	KMSKeyARN  string // the KMS key's ARN (SSES3, SSEKMS)
@@ -271,7 +273,8 @@ type Store interface {
 	// CommitVersion does (same cond semantics), all in one transaction.
 	// Each of v.Parts must be a part of the upload with the same Number and
 	// BlobID, else ErrNoSuchPart; the data of an inline part is moved from
-	// the upload part (v.Parts[i].Inline is ignored). Returns
+	// the upload part (v.Parts[i].Inline is ignored). v.Encryption is
+	// stored as given: the caller copies the upload's. Returns
 	// ErrNoSuchUpload if the upload is gone.
 	CompleteUpload(ctx context.Context, uploadID string, v Version, cond Precondition) (Version, error)
 	// AbortUpload removes the upload and enqueues all its part blobs.

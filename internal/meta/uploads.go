@@ -10,16 +10,16 @@ import (
 	"strings"
 )
 
-const uploadCols = `upload_id, bucket, obj_key, initiated, owner, storage_class, headers, user_meta, tags, checksum_algo, checksum_type`
+const uploadCols = `upload_id, bucket, obj_key, initiated, owner, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, sse`
 
 func scanUpload(sc interface{ Scan(...any) error }) (Upload, error) {
 	var (
-		u                       Upload
-		initiated               int64
-		headers, userMeta, tags sql.NullString
+		u                            Upload
+		initiated                    int64
+		headers, userMeta, tags, sse sql.NullString
 	)
 	err := sc.Scan(&u.UploadID, &u.Bucket, &u.Key, &initiated, &u.Owner, &u.StorageClass,
-		&headers, &userMeta, &tags, &u.ChecksumAlgo, &u.ChecksumType)
+		&headers, &userMeta, &tags, &u.ChecksumAlgo, &u.ChecksumType, &sse)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -31,6 +31,9 @@ func scanUpload(sc interface{ Scan(...any) error }) (Upload, error) {
 		return Upload{}, err
 	}
 	if u.Tags, err = decodeTags(tags); err != nil {
+		return Upload{}, err
+	}
+	if u.Encryption, err = decodeEncryption(sse); err != nil {
 		return Upload{}, err
 	}
 	return u, nil
@@ -126,13 +129,17 @@ func (s *SQL) CreateUpload(ctx context.Context, u Upload) error {
 	if err != nil {
 		return fmt.Errorf("meta: create upload %s/%s: %w", u.Bucket, u.Key, err)
 	}
+	sse, err := encodeEncryption(u.Encryption)
+	if err != nil {
+		return fmt.Errorf("meta: create upload %s/%s: %w", u.Bucket, u.Key, err)
+	}
 	err = s.write(ctx, func(t *txn) error {
 		if err := needBucket(t, u.Bucket); err != nil {
 			return err
 		}
-		_, err := t.exec(`INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := t.exec(`INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.UploadID, u.Bucket, u.Key, toNanos(u.Initiated), u.Owner, u.StorageClass,
-			headers, userMeta, tags, u.ChecksumAlgo, u.ChecksumType)
+			headers, userMeta, tags, u.ChecksumAlgo, u.ChecksumType, sse)
 		return err
 	})
 	if err != nil {

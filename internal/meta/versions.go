@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value`
+const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse`
 
 const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
@@ -18,14 +18,14 @@ const partColsNoData = `number, blob_id, size, etag, checksum_algo, checksum_typ
 
 func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	var (
-		v                       Version
-		latest, marker          int
-		lastModified            int64
-		headers, userMeta, tags sql.NullString
+		v                            Version
+		latest, marker               int
+		lastModified                 int64
+		headers, userMeta, tags, sse sql.NullString
 	)
 	err := sc.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Owner, &lastModified,
 		&v.Size, &v.ETag, &v.StorageClass, &headers, &userMeta, &tags,
-		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value)
+		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse)
 	if err != nil {
 		return Version{}, err
 	}
@@ -39,6 +39,9 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 		return Version{}, err
 	}
 	if v.Tags, err = decodeTags(tags); err != nil {
+		return Version{}, err
+	}
+	if v.Encryption, err = decodeEncryption(sse); err != nil {
 		return Version{}, err
 	}
 	return v, nil
@@ -187,10 +190,14 @@ func insertVersion(t *txn, v *Version) error {
 	if err != nil {
 		return err
 	}
-	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	sse, err := encodeEncryption(v.Encryption)
+	if err != nil {
+		return err
+	}
+	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		[]any{v.Bucket, v.Key, v.VersionID, boolInt(v.DeleteMarker), v.Owner, toNanos(v.LastModified), v.Size, v.ETag,
-			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value},
+			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse},
 		&v.Seq)
 	if err != nil {
 		return err
