@@ -185,6 +185,33 @@ func bytesOf(first byte, n int) []byte {
 	return b
 }
 
+const (
+	kmsKeyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	s3KeyARN  = "arn:aws:kms:us-east-1:111122223333:key/aws-s3-owned"
+)
+
+// Encryption values as package object writes them, each call fresh.
+func sseS3() meta.Encryption {
+	return meta.Encryption{Mode: meta.SSES3, KMSKeyARN: s3KeyARN, DataKey: bytesOf(0xf0, 184), SealedKey: bytesOf(0x10, 64)}
+}
+
+func sseKMS() meta.Encryption {
+	return meta.Encryption{Mode: meta.SSEKMS, KMSKeyARN: kmsKeyARN, KMSContext: "eyJwcm9qZWN0IjoiY29mZmVyIn0=", BucketKey: true,
+		DataKey: bytesOf(0x80, 184), Salt: bytesOf(0xfe, 32), SealedKey: bytesOf(0x00, 64)}
+}
+
+func sseC() meta.Encryption {
+	return meta.Encryption{Mode: meta.SSEC, Salt: bytesOf(0x20, 32), SealedKey: bytesOf(0x40, 64), KeyHMAC: bytesOf(0xe0, 32)}
+}
+
+// everyEncryptionField sets all of them, whatever the mode: the store
+// keeps Encryption opaque and checks no combination.
+func everyEncryptionField() meta.Encryption {
+	e := sseKMS()
+	e.KeyHMAC = bytesOf(0x7f, 32)
+	return e
+}
+
 func mustCreateBucket(t *testing.T, s meta.Store, name, owner string) {
 	t.Helper()
 	if err := s.CreateBucket(context.Background(), meta.Bucket{Name: name, Owner: owner, Created: t0}); err != nil {
@@ -285,6 +312,12 @@ var bucketTests = []test{
 			{"all fields", meta.Bucket{Name: "full", Owner: "bob", Region: "eu-west-1", Created: t0,
 				Versioning: meta.VersioningEnabled, Tags: []meta.Tag{{Key: "z", Value: "1"}, {Key: "a", Value: ""}}}},
 			{"empty tag set is not nil", meta.Bucket{Name: "emptytags", Owner: "bob", Created: t0, Tags: []meta.Tag{}}},
+			{"encryption rule", meta.Bucket{Name: "encrypted", Owner: "bob", Created: t0, Encryption: &meta.BucketEncryption{
+				Algorithm: meta.SSEKMS, KMSMasterKeyID: kmsKeyARN, BucketKeyEnabled: true, BlockedEncryptionTypes: []string{"SSE-C", "NONE"}}}},
+			{"encryption rule with nothing set is not nil", meta.Bucket{Name: "emptyrule", Owner: "bob", Created: t0,
+				Encryption: &meta.BucketEncryption{}}},
+			{"empty blocked list is not nil", meta.Bucket{Name: "emptyblocked", Owner: "bob", Created: t0,
+				Encryption: &meta.BucketEncryption{Algorithm: meta.SSES3, BlockedEncryptionTypes: []string{}}}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -361,6 +394,76 @@ var bucketTests = []test{
 		assertErrIs(t, "UpdateBucket(missing)", err, meta.ErrNoSuchBucket)
 		if called {
 			t.Fatal("fn called for a missing bucket")
+		}
+	}},
+	{"Encryption", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		mustCreateBucket(t, s, "c", "alice")
+		assertRule := func(t *testing.T, what string, want *meta.BucketEncryption) {
+			t.Helper()
+			got, err := s.GetBucket(ctx, "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Encryption, want) {
+				t.Fatalf("%s: Encryption = %+v, want %+v", what, got.Encryption, want)
+			}
+		}
+		setRule := func(t *testing.T, e *meta.BucketEncryption) {
+			t.Helper()
+			if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Encryption = e; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertRule(t, "new bucket", nil)
+
+		kms := &meta.BucketEncryption{Algorithm: meta.SSEKMS, KMSMasterKeyID: kmsKeyARN, BucketKeyEnabled: true,
+			BlockedEncryptionTypes: []string{"SSE-C"}}
+		setRule(t, kms)
+		assertRule(t, "set", kms)
+
+		s3 := &meta.BucketEncryption{Algorithm: meta.SSES3}
+		setRule(t, s3)
+		assertRule(t, "changed", s3)
+
+		// fn may edit the rule it is given in place.
+		err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error {
+			b.Encryption.BlockedEncryptionTypes = []string{"SSE-C"}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := &meta.BucketEncryption{Algorithm: meta.SSES3, BlockedEncryptionTypes: []string{"SSE-C"}}
+		assertRule(t, "edited in place", edited)
+
+		// Updating other fields keeps the rule; a failed update stores
+		// none of its changes.
+		if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Versioning = meta.VersioningEnabled; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		assertRule(t, "after a versioning update", edited)
+		fnErr := errors.New("refused")
+		err = s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Encryption = nil; return fnErr })
+		if err != fnErr {
+			t.Fatalf("UpdateBucket = %v, want fn's error unchanged", err)
+		}
+		assertRule(t, "after a failed update", edited)
+
+		// ListBuckets carries the rule.
+		bs, err := s.ListBuckets(ctx, "alice", meta.ListPage{})
+		if err != nil || len(bs) != 2 {
+			t.Fatalf("ListBuckets = %+v, %v", bs, err)
+		}
+		if !reflect.DeepEqual(bs[0].Encryption, edited) || bs[1].Encryption != nil {
+			t.Fatalf("listed rules = %+v, %+v; want %+v, nil", bs[0].Encryption, bs[1].Encryption, edited)
+		}
+
+		setRule(t, nil)
+		assertRule(t, "cleared", nil)
+		if bs, _ := s.ListBuckets(ctx, "alice", meta.ListPage{Limit: 1}); len(bs) != 1 || bs[0].Encryption != nil {
+			t.Fatalf("listed after clearing = %+v", bs)
 		}
 	}},
 	{"DeleteRules", func(t *testing.T, s meta.Store) {
@@ -488,6 +591,83 @@ var versionTests = []test{
 			}
 		}
 	}},
+	{"Encryption", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		tests := []struct {
+			name string
+			e    meta.Encryption
+		}{
+			{"plaintext", meta.Encryption{}},
+			{"SSE-S3", sseS3()},
+			{"SSE-KMS with a bucket key", sseKMS()},
+			{"SSE-C", sseC()},
+			{"every field", everyEncryptionField()},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				key := fmt.Sprintf("k%d", i)
+				v := ver("b", key, "v1", "blob-"+key)
+				v.Encryption = tt.e
+				stored := mustCommit(t, s, v)
+				want := v
+				want.Seq, want.IsLatest = stored.Seq, true
+				assertVersion(t, stored, want)
+				for _, id := range []string{"", "v1"} {
+					got, err := s.GetVersion(ctx, "b", key, id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					assertVersion(t, got, want)
+				}
+
+				// UpdateVersion stores tags only: the encryption stays.
+				got, err := s.UpdateVersion(ctx, "b", key, "", func(v *meta.Version) error {
+					v.Tags = []meta.Tag{{Key: "t", Value: "1"}}
+					v.Encryption = meta.Encryption{Mode: meta.SSEC, SealedKey: []byte("ignored")}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want.Tags = []meta.Tag{{Key: "t", Value: "1"}}
+				assertVersion(t, got, want)
+				got, err = s.GetVersion(ctx, "b", key, "v1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertVersion(t, got, want)
+
+				// A precondition and DeleteVersion see it too.
+				var seen meta.Encryption
+				record := func(cur *meta.Version) error { seen = cur.Encryption; return nil }
+				if _, err := s.CommitVersion(ctx, marker("b", key, "m1"), record); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(seen, tt.e) {
+					t.Fatalf("precondition saw %+v, want %+v", seen, tt.e)
+				}
+				del, err := s.DeleteVersion(ctx, "b", key, "v1", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want.IsLatest = false
+				assertVersion(t, del, want)
+			})
+		}
+
+		// Replacing the null version replaces its encryption, including
+		// with none.
+		for _, e := range []meta.Encryption{sseC(), sseS3(), {}} {
+			v := ver("b", "null", meta.NullVersionID, "blob-null")
+			v.Encryption = e
+			mustCommit(t, s, v)
+			got, err := s.GetVersion(ctx, "b", "null", meta.NullVersionID)
+			if err != nil || !reflect.DeepEqual(got.Encryption, e) {
+				t.Fatalf("null version Encryption = %+v, %v; want %+v", got.Encryption, err, e)
+			}
+		}
+	}},
 	{"CommitNoSuchBucket", func(t *testing.T, s meta.Store) {
 		_, err := s.CommitVersion(context.Background(), ver("nope", "k", "v1", "x"), nil)
 		assertErrIs(t, "CommitVersion", err, meta.ErrNoSuchBucket)
@@ -595,8 +775,10 @@ var versionTests = []test{
 		// Encrypted inline data is longer than its (plaintext) size and
 		// is stored verbatim, even for an empty object.
 		sealed := ver("b", "sealed", "v1")
+		sealed.Encryption = sseS3()
 		sealed.Parts, sealed.Size = []meta.Part{sealedInlinePart(0, 5, bytesOf(0xfa, 5+32))}, 5
 		sealedEmpty := ver("b", "sealed-empty", "v1")
+		sealedEmpty.Encryption = sseKMS()
 		sealedEmpty.Parts, sealedEmpty.Size = []meta.Part{sealedInlinePart(0, 0, bytesOf(0x00, 32))}, 0
 		tests := []struct {
 			name string
@@ -956,6 +1138,44 @@ var listingTests = []test{
 			t.Fatalf("empty listing = %v, %v", vs, err)
 		}
 	}},
+	{"ListingsCarryEncryption", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		commit := func(key, id string, e meta.Encryption) {
+			v := ver("b", key, id, "blob-"+key+"-"+id)
+			v.Encryption = e
+			mustCommit(t, s, v)
+		}
+		commit("a", "v1", sseS3())
+		commit("a", "v2", sseC())
+		commit("b", "v1", sseKMS())
+		commit("c", "v1", meta.Encryption{})
+		commit("d", "v1", everyEncryptionField())
+		mustCommit(t, s, marker("b", "e", "m1"))
+
+		wantLatest := map[string]meta.Encryption{"a/v2": sseC(), "b/v1": sseKMS(), "c/v1": {}, "d/v1": everyEncryptionField()}
+		ls, err := s.ListLatest(ctx, "b", meta.ListPage{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := encryptionByKey(ls); !reflect.DeepEqual(got, wantLatest) {
+			t.Fatalf("ListLatest encryption = %+v, want %+v", got, wantLatest)
+		}
+		wantAll := map[string]meta.Encryption{"a/v1": sseS3(), "a/v2": sseC(), "b/v1": sseKMS(), "c/v1": {},
+			"d/v1": everyEncryptionField(), "e/m1": {}}
+		vs, err := s.ListVersions(ctx, "b", meta.ListPage{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := encryptionByKey(vs); !reflect.DeepEqual(got, wantAll) {
+			t.Fatalf("ListVersions encryption = %+v, want %+v", got, wantAll)
+		}
+		// The page after a version marker carries it as well.
+		vs, err = s.ListVersions(ctx, "b", meta.ListPage{After: "a", Limit: 1}, "v2")
+		if err != nil || len(vs) != 1 || !reflect.DeepEqual(vs[0].Encryption, sseS3()) {
+			t.Fatalf("ListVersions after a/v2 = %+v, %v; want a/v1 with its encryption", vs, err)
+		}
+	}},
 	{"ListVersions", func(t *testing.T, s meta.Store) {
 		ctx := context.Background()
 		mustCreateBucket(t, s, "b", "alice")
@@ -1019,6 +1239,16 @@ var listingTests = []test{
 	}},
 }
 
+// encryptionByKey maps listed versions' "key/versionID" to their
+// Encryption.
+func encryptionByKey(vs []meta.Version) map[string]meta.Encryption {
+	m := make(map[string]meta.Encryption, len(vs))
+	for _, v := range vs {
+		m[v.Key+"/"+v.VersionID] = v.Encryption
+	}
+	return m
+}
+
 // ---------------------------------------------------------------- uploads
 
 var uploadTests = []test{
@@ -1030,6 +1260,7 @@ var uploadTests = []test{
 		u.UserMeta = map[string]string{"a": "b"}
 		u.Tags = []meta.Tag{{Key: "x", Value: "y"}}
 		u.ChecksumAlgo, u.ChecksumType = "SHA256", "COMPOSITE"
+		u.Encryption = everyEncryptionField()
 		if err := s.CreateUpload(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -1319,6 +1550,88 @@ var uploadTests = []test{
 			t.Fatal(err)
 		}
 		assertPending(t, s, "p1", "p3", "q1")
+	}},
+	{"Encryption", func(t *testing.T, s meta.Store) {
+		// An encrypted upload: its encryption reads back from GetUpload
+		// and ListUploads, its inline part keeps its sealed bytes, and
+		// CompleteUpload stores the encryption the caller copies from
+		// the upload.
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		plain := upload("b", "k", "u-plain", 0)
+		if err := s.CreateUpload(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name string
+			e    meta.Encryption
+		}{
+			{"SSE-S3", sseS3()},
+			{"SSE-KMS with a bucket key", sseKMS()},
+			{"SSE-C", sseC()},
+			{"every field", everyEncryptionField()},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				id := fmt.Sprintf("u%d", i)
+				u := upload("b", "k", id, time.Duration(i+1)*time.Second)
+				u.Encryption = tt.e
+				if err := s.CreateUpload(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.GetUpload(ctx, "b", "k", id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got.Encryption, tt.e) {
+					t.Fatalf("GetUpload Encryption = %+v, want %+v", got.Encryption, tt.e)
+				}
+				us, err := s.ListUploads(ctx, "b", meta.ListPage{}, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				listed := map[string]meta.Encryption{}
+				for _, u := range us {
+					listed[u.UploadID] = u.Encryption
+				}
+				if !reflect.DeepEqual(listed[id], tt.e) || !reflect.DeepEqual(listed["u-plain"], meta.Encryption{}) {
+					t.Fatalf("ListUploads Encryption = %+v", listed)
+				}
+
+				// 7 bytes of plaintext stored as 7+32 sealed bytes.
+				sealedPart := sealedInlinePart(2, 7, bytesOf(byte(i), 7+32))
+				for _, p := range []meta.Part{part(1, "blob-"+id), sealedPart} {
+					if err := s.PutPart(ctx, id, p); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ps, err := s.ListParts(ctx, id, 0, 0)
+				if err != nil || len(ps) != 2 || ps[1].Size != 7 || ps[1].BlobID != "" {
+					t.Fatalf("ListParts = %+v, %v; want the inline part with its plaintext size", ps, err)
+				}
+
+				v := ver("b", "k", "v-"+id)
+				v.Parts, v.Size = ps, ps[0].Size+ps[1].Size
+				v.Encryption = got.Encryption
+				done, err := s.CompleteUpload(ctx, id, v, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := v
+				want.Parts = []meta.Part{part(1, "blob-"+id), sealedPart}
+				want.Encryption = tt.e
+				want.Seq, want.IsLatest = done.Seq, true
+				assertVersion(t, done, want)
+				stored, err := s.GetVersion(ctx, "b", "k", v.VersionID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertVersion(t, stored, want)
+				if !slices.Equal(stored.Parts[1].Inline, sealedPart.Inline) {
+					t.Fatalf("inline part = %x, want the sealed bytes %x verbatim", stored.Parts[1].Inline, sealedPart.Inline)
+				}
+			})
+		}
 	}},
 	{"Abort", func(t *testing.T, s meta.Store) {
 		ctx := context.Background()
