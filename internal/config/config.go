@@ -8,8 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +40,88 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 30s
 	// IdleTimeout closes idle keep-alive connections.
 	IdleTimeout time.Duration `yaml:"idle_timeout"` // default 120s
+
+	// TLSCert and TLSKey (PEM files, both or neither) serve HTTPS, TLS 1.2
+	// or later; "" serves plain HTTP.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests. For
+	// local testing only: the key then crosses the network in clear.
+	AllowSSECOverHTTP bool `yaml:"allow_ssec_over_http"`
+	// SSEKeyCacheTTL bounds how long a bucket key (S3 Bucket Keys, SSE-S3)
+	// is used before the KMS is asked again, and so how long a disabled KMS
+	// key keeps working. Default 5m (object.DefaultKeyCacheTTL).
+	SSEKeyCacheTTL time.Duration `yaml:"sse_key_cache_ttl"`
+
+	// KMS is the URL of a remote `coffer kms` (http:// or https://). ""
+	// runs an embedded KMS, keystore in KMSData, for one-host setups.
+	KMS string `yaml:"kms"`
+	// KMSAccessKey and KMSSecretKey sign the calls to the remote KMS
+	// (both or neither; default: the root credentials).
+	KMSAccessKey string `yaml:"kms_access_key"`
+	KMSSecretKey string `yaml:"kms_secret_key"`
+	// KMSCA is a PEM bundle of the CAs that verify the remote KMS's
+	// certificate (default: the system's roots). KMSClientCert and
+	// KMSClientKey (PEM, both or neither) are the certificate presented to
+	// a KMS that requires one (mTLS).
+	KMSCA         string `yaml:"kms_ca"`
+	KMSClientCert string `yaml:"kms_client_cert"`
+	KMSClientKey  string `yaml:"kms_client_key"`
+	// KMSData is the embedded KMS's data dir, which must be neither the
+	// data dir nor inside it, nor hold it (default: DefaultKMSData(Data)).
+	KMSData string `yaml:"kms_data"`
+	// KMSListen is where the embedded KMS listens (default 127.0.0.1:0, a
+	// loopback port of the system's choosing; coffer dev: :9100).
+	KMSListen string `yaml:"kms_listen"`
+}
+
+// LogValue keeps the secret keys out of logs.
+func (c Server) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("data", c.Data), slog.String("listen", c.Listen), slog.String("domain", c.Domain),
+		slog.String("region", c.Region), slog.String("root_access_key", c.RootAccessKey),
+		slog.Bool("tls", c.TLSCert != ""), slog.Bool("allow_ssec_over_http", c.AllowSSECOverHTTP),
+		slog.Duration("sse_key_cache_ttl", c.SSEKeyCacheTTL),
+		slog.String("kms", c.KMS), slog.String("kms_access_key", c.KMSAccessKey),
+		slog.String("kms_data", c.KMSData), slog.String("kms_listen", c.KMSListen))
+}
+
+// DefaultKMSData is the embedded KMS's data dir for the data dir data:
+// its sibling with "-kms" appended (/var/lib/coffer → /var/lib/coffer-kms),
+// so that a copy of the data dir holds no key material.
+func DefaultKMSData(data string) string {
+	if abs, err := filepath.Abs(data); err == nil {
+		data = abs
+	}
+	return filepath.Clean(data) + "-kms"
+}
+
+// CheckKMSData returns an error if the KMS data dir kmsData is the data dir
+// data, inside it, or holds it: a copy of one must not hold the other.
+func CheckKMSData(data, kmsData string) error {
+	d, err := filepath.Abs(data)
+	if err != nil {
+		return fmt.Errorf("kms_data: %w", err)
+	}
+	k, err := filepath.Abs(kmsData)
+	if err != nil {
+		return fmt.Errorf("kms_data: %w", err)
+	}
+	switch {
+	case d == k:
+		return fmt.Errorf("kms_data: %s is the data dir; the keystore must live apart from the data", kmsData)
+	case within(k, d):
+		return fmt.Errorf("kms_data: %s is inside the data dir %s; the keystore must live apart from the data", kmsData, data)
+	case within(d, k):
+		return fmt.Errorf("kms_data: %s holds the data dir %s; the keystore must live apart from the data", kmsData, data)
+	}
+	return nil
+}
+
+// within reports whether the clean absolute path p is strictly below dir.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Defaults fills zero values.
@@ -94,7 +180,74 @@ func (c *Server) Validate() error {
 	if strings.HasPrefix(c.Domain, ".") || strings.Contains(c.Domain, "/") {
 		errs = append(errs, fmt.Errorf("domain: %q is not a host name", c.Domain))
 	}
-	return errors.Join(errs...)
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls_cert, tls_key: give both or neither (--tls-cert, --tls-key)"))
+	}
+	if c.SSEKeyCacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("sse_key_cache_ttl: %s is negative", c.SSEKeyCacheTTL))
+	}
+	return errors.Join(append(errs, c.validateKMS()...)...)
+}
+
+// validateKMS checks the settings of the remote or the embedded KMS.
+func (c *Server) validateKMS() []error {
+	var errs []error
+	if c.KMS == "" {
+		for _, s := range []struct{ name, value string }{
+			{"kms_access_key (COFFER_KMS_ACCESS_KEY)", c.KMSAccessKey}, {"kms_secret_key (COFFER_KMS_SECRET_KEY)", c.KMSSecretKey},
+			{"kms_ca", c.KMSCA}, {"kms_client_cert", c.KMSClientCert}, {"kms_client_key", c.KMSClientKey},
+		} {
+			if s.value != "" {
+				errs = append(errs, fmt.Errorf("%s: applies to a remote KMS only; set kms (--kms URL) too", s.name))
+			}
+		}
+		if c.KMSListen != "" {
+			if _, _, err := net.SplitHostPort(c.KMSListen); err != nil {
+				errs = append(errs, fmt.Errorf("kms_listen: %q is not host:port", c.KMSListen))
+			}
+		}
+		if c.KMSData != "" && c.Data != "" {
+			if err := CheckKMSData(c.Data, c.KMSData); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errs
+	}
+	if c.KMSData != "" {
+		errs = append(errs, errors.New("kms_data: applies to the embedded KMS only, not with kms (--kms URL)"))
+	}
+	if c.KMSListen != "" {
+		errs = append(errs, errors.New("kms_listen: applies to the embedded KMS only, not with kms (--kms URL)"))
+	}
+	u, err := url.Parse(c.KMS)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("kms: %q is not a URL", c.KMS))
+	case u.Scheme != "http" && u.Scheme != "https":
+		errs = append(errs, fmt.Errorf("kms: %q is not an http:// or https:// URL", c.KMS))
+	case u.Host == "":
+		errs = append(errs, fmt.Errorf("kms: %q names no host", c.KMS))
+	case u.User != nil:
+		errs = append(errs, errors.New("kms: the URL must not hold credentials; use COFFER_KMS_ACCESS_KEY and COFFER_KMS_SECRET_KEY"))
+	case u.RawQuery != "" || u.Fragment != "":
+		errs = append(errs, fmt.Errorf("kms: %q must not have a query or fragment", c.KMS))
+	}
+	if err == nil && u.Scheme == "http" {
+		for _, s := range []struct{ name, value string }{
+			{"kms_ca", c.KMSCA}, {"kms_client_cert", c.KMSClientCert}, {"kms_client_key", c.KMSClientKey},
+		} {
+			if s.value != "" {
+				errs = append(errs, fmt.Errorf("%s: needs an https:// kms URL", s.name))
+			}
+		}
+	}
+	if (c.KMSClientCert == "") != (c.KMSClientKey == "") {
+		errs = append(errs, errors.New("kms_client_cert, kms_client_key: give both or neither (--kms-client-cert, --kms-client-key)"))
+	}
+	if (c.KMSAccessKey == "") != (c.KMSSecretKey == "") {
+		errs = append(errs, errors.New("kms credentials: set both COFFER_KMS_ACCESS_KEY and COFFER_KMS_SECRET_KEY, or neither"))
+	}
+	return errs
 }
 
 // LoadServer reads the YAML file at path ("" for none; unknown fields are
@@ -125,6 +278,16 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_ROOT_SECRET_KEY", &c.RootSecretKey)
 	env("COFFER_LOG_LEVEL", &c.LogLevel)
 	env("COFFER_LOG_FORMAT", &c.LogFormat)
+	env("COFFER_TLS_CERT", &c.TLSCert)
+	env("COFFER_TLS_KEY", &c.TLSKey)
+	env("COFFER_KMS", &c.KMS)
+	env("COFFER_KMS_ACCESS_KEY", &c.KMSAccessKey)
+	env("COFFER_KMS_SECRET_KEY", &c.KMSSecretKey)
+	env("COFFER_KMS_CA", &c.KMSCA)
+	env("COFFER_KMS_CLIENT_CERT", &c.KMSClientCert)
+	env("COFFER_KMS_CLIENT_KEY", &c.KMSClientKey)
+	env("COFFER_KMS_DATA", &c.KMSData)
+	env("COFFER_KMS_LISTEN", &c.KMSListen)
 	var errs []error
 	dur := func(name string, dst *time.Duration) {
 		if v := getenv(name); v != "" {
@@ -139,5 +302,13 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	dur("COFFER_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	dur("COFFER_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout)
 	dur("COFFER_IDLE_TIMEOUT", &c.IdleTimeout)
+	dur("COFFER_SSE_KEY_CACHE_TTL", &c.SSEKeyCacheTTL)
+	if v := getenv("COFFER_ALLOW_SSEC_OVER_HTTP"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("COFFER_ALLOW_SSEC_OVER_HTTP: %q is not true or false", v))
+		}
+		c.AllowSSECOverHTTP = b
+	}
 	return c, errors.Join(errs...)
 }
