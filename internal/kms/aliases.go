@@ -34,7 +34,8 @@ func checkAliasName(name string) error {
 
 // CreateAlias creates alias name for the key targetKey (id or ARN).
 // Errors: ErrValidation, ErrNotAuthorized (alias/aws/), ErrNotFound,
-// ErrAlreadyExists, ErrInvalidState (key pending deletion).
+// ErrAlreadyExists, ErrInvalidState (key pending deletion),
+// ErrAccessDenied (an AWS managed key).
 func (s *Store) CreateAlias(ctx context.Context, name, targetKey string) error {
 	if err := checkAliasName(name); err != nil {
 		return err
@@ -43,6 +44,9 @@ func (s *Store) CreateAlias(ctx context.Context, name, targetKey string) error {
 	return s.update(ctx, func(tx *sql.Tx) error {
 		k, err := s.resolveKey(ctx, tx, targetKey)
 		if err != nil {
+			return err
+		}
+		if err := k.customerManaged("kms:CreateAlias"); err != nil {
 			return err
 		}
 		if err := k.notPendingDeletion(); err != nil {
@@ -75,6 +79,9 @@ func (s *Store) UpdateAlias(ctx context.Context, name, targetKey string) error {
 	return s.update(ctx, func(tx *sql.Tx) error {
 		k, err := s.resolveKey(ctx, tx, targetKey)
 		if err != nil {
+			return err
+		}
+		if err := k.customerManaged("kms:UpdateAlias"); err != nil {
 			return err
 		}
 		if err := k.notPendingDeletion(); err != nil {

@@ -69,6 +69,11 @@ func AdministratorPolicy() *policy.Policy {
 // identity policy allowing), or a grant of the key to the caller must
 // include the operation with constraints the encryption context meets.
 //
+// An action that uses a key (kms:GenerateDataKey, kms:Encrypt,
+// kms:DescribeKey, …) by a caller of the store's account naming a managed
+// key (AWSManagedS3Alias, S3OwnedAlias) for the first time creates it, as
+// the operation itself would.
+//
 // The actions that name no key (kms:CreateKey, kms:ListKeys,
 // kms:ListAliases, kms:GenerateRandom, kms:ListRetirableGrants) are
 // authorized with an empty KeyID by the identity policies alone, on
@@ -94,11 +99,19 @@ func (s *Store) Authorize(ctx context.Context, req AuthRequest) (Decision, error
 		return Decision{Policy: d}, fmt.Errorf("kms: %s: %w", denialMessage(req.Caller, req.Action, "*", d), ErrAccessDenied)
 	}
 	var k keyRow
-	err := s.read(ctx, func(r keyReader) error {
-		var err error
-		k, err = r.key(ctx, req.KeyID)
-		return err
-	})
+	lookup := func() error {
+		return s.read(ctx, func(r keyReader) error {
+			var err error
+			k, err = r.key(ctx, req.KeyID)
+			return err
+		})
+	}
+	var err error
+	if usesKey(req.Action) && req.Caller.Account == s.account {
+		err = s.withManagedKey(ctx, req.KeyID, lookup)
+	} else {
+		err = lookup()
+	}
 	if err != nil {
 		return Decision{}, err
 	}

@@ -30,22 +30,25 @@ func checkAlgorithm(a string) error {
 }
 
 // current loads the key named by ref for encryption and its current
-// material; the caller clears the material.
+// material, creating a managed key on first use; the caller clears the
+// material.
 func (s *Store) current(ctx context.Context, ref string) (keyRow, []byte, error) {
 	var (
 		k      keyRow
 		sealed []byte
 	)
-	err := s.read(ctx, func(r keyReader) error {
-		var err error
-		if k, err = r.key(ctx, ref); err != nil {
+	err := s.withManagedKey(ctx, ref, func() error {
+		return s.read(ctx, func(r keyReader) error {
+			var err error
+			if k, err = r.key(ctx, ref); err != nil {
+				return err
+			}
+			if err := k.usable(); err != nil {
+				return err
+			}
+			sealed, err = r.sealed(ctx, k.id, k.currentVersion)
 			return err
-		}
-		if err := k.usable(); err != nil {
-			return err
-		}
-		sealed, err = r.sealed(ctx, k.id, k.currentVersion)
-		return err
+		})
 	})
 	if err != nil {
 		return k, nil, err
@@ -153,8 +156,10 @@ func (o GenerateDataKeyOutput) LogValue() slog.Value {
 }
 
 // GenerateDataKey returns a fresh random data key in plaintext and sealed
-// under the key with the encryption context. Errors: ErrValidation,
-// ErrNotFound, ErrDisabled, ErrInvalidState.
+// under the key with the encryption context. A managed key
+// (AWSManagedS3Alias, S3OwnedAlias) is created on first use, here and in
+// Encrypt and ReEncrypt (destination). Errors: ErrValidation, ErrNotFound,
+// ErrDisabled, ErrInvalidState.
 func (s *Store) GenerateDataKey(ctx context.Context, in GenerateDataKeyInput) (GenerateDataKeyOutput, error) {
 	n, err := in.size()
 	if err != nil {

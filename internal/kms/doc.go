@@ -21,6 +21,22 @@
 // tokens are only checked for form. RetireGrant is decided by the grant
 // itself, RevokeGrant by policy (kms:RevokeGrant, through Authorize).
 //
+// # Managed keys
+//
+// Two keys of the account are created by the store, not by callers: the
+// AWS managed key for S3 (AWSManagedS3Alias, used by SSE-KMS without a key
+// id) and the key of SSE-S3 (S3OwnedAlias). As AWS creates an AWS managed
+// key when a service first uses it, the first GenerateDataKey,
+// GenerateDataKeyWithoutPlaintext, Encrypt, DescribeKey or ReEncrypt
+// destination naming the alias (or Authorize for one of them) creates the
+// key and its alias in one write transaction. DescribeKey reports
+// KeyManager "AWS"; the key rotates every year; its key policy lets the
+// account's principals use it and read it but allows no change, so
+// PutKeyPolicy, DisableKey, ScheduleKeyDeletion, rotation settings,
+// descriptions, tags and aliases of it are refused with
+// AccessDeniedException, as on AWS (see managedKey.policy for the one
+// deviation from AWS's policy).
+//
 // # Key hierarchy
 //
 //	root key (RootKey: a key file, a passphrase through argon2id, later an HSM)

@@ -86,7 +86,8 @@ type PutKeyPolicyInput struct {
 // bypassed, the new policy must still allow the caller kms:PutKeyPolicy, as
 // AWS requires. Errors: ErrNotFound, ErrValidation, ErrMalformedPolicy
 // (not a valid key policy, over 32 KiB, or locking the caller out),
-// ErrInvalidState (pending deletion).
+// ErrInvalidState (pending deletion), ErrAccessDenied (an AWS managed
+// key).
 func (s *Store) PutKeyPolicy(ctx context.Context, in PutKeyPolicyInput) error {
 	if err := checkPolicyName(in.PolicyName); err != nil {
 		return err
@@ -95,7 +96,7 @@ func (s *Store) PutKeyPolicy(ctx context.Context, in PutKeyPolicyInput) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.mutateKey(ctx, in.KeyID, func(_ *sql.Tx, k *keyRow) error {
+	_, err = s.mutateKey(ctx, "kms:PutKeyPolicy", in.KeyID, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}

@@ -34,6 +34,14 @@ const (
 	AlgorithmSymmetric      = "SYMMETRIC_DEFAULT"
 )
 
+// Key managers, as DescribeKey reports them: keys created with CreateKey
+// are the customer's; the managed keys (AWSManagedS3Alias, S3OwnedAlias)
+// are created on first use and cannot be changed.
+const (
+	KeyManagerCustomer = "CUSTOMER"
+	KeyManagerAWS      = "AWS"
+)
+
 // Limits as AWS documents them.
 const (
 	MinPendingWindowDays     = 7
@@ -91,10 +99,11 @@ type keyRow struct {
 	currentVersion  uint32
 	policy          string
 	tags            string
+	manager         string // KeyManagerCustomer or KeyManagerAWS; never changes
 }
 
 const keyColumns = `id, arn, account, description, state, deletion_date, pending_window_days, created,
-	rotation_enabled, rotation_period_days, next_rotation, current_version, policy, tags`
+	rotation_enabled, rotation_period_days, next_rotation, current_version, policy, tags, key_manager`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -109,7 +118,7 @@ func scanKey(row interface{ Scan(...any) error }) (keyRow, error) {
 		currVersion int64
 	)
 	err := row.Scan(&id, &k.arn, &k.account, &k.description, &k.state, &del, &k.pendingDays, &k.created,
-		&rotEnabled, &k.rotationPeriod, &next, &currVersion, &k.policy, &k.tags)
+		&rotEnabled, &k.rotationPeriod, &next, &currVersion, &k.policy, &k.tags, &k.manager)
 	if err != nil {
 		return k, err
 	}
@@ -143,7 +152,7 @@ func (k *keyRow) metadata() KeyMetadata {
 		CreationDate:         time.Unix(0, k.created).UTC(),
 		KeySpec:              KeySpecSymmetricDefault,
 		KeyUsage:             KeyUsageEncryptDecrypt,
-		KeyManager:           "CUSTOMER",
+		KeyManager:           k.manager,
 		Origin:               OriginAWSKMS,
 		EncryptionAlgorithms: []string{AlgorithmSymmetric},
 	}
@@ -269,13 +278,28 @@ func saveKey(ctx context.Context, tx *sql.Tx, k *keyRow) error {
 	return nil
 }
 
+// insertKey adds the row k, whose state is not PendingDeletion.
+func insertKey(ctx context.Context, tx *sql.Tx, k *keyRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.id.String(), k.arn, k.account, k.description, string(k.state), k.created, boolInt(k.rotationEnabled), k.rotationPeriod,
+		nullTime(k.nextRotation), int64(k.currentVersion), k.policy, k.tags, k.manager)
+	if err != nil {
+		return fmt.Errorf("kms: create key %s: %w", k.id, err)
+	}
+	return nil
+}
+
 // mutateKey resolves ref (id or ARN) in a write transaction, lets fn change
-// the row, and saves it.
-func (s *Store) mutateKey(ctx context.Context, ref string, fn func(tx *sql.Tx, k *keyRow) error) (keyRow, error) {
+// the row, and saves it. action is the IAM action asked for: no action
+// changes an AWS managed key (see customerManaged).
+func (s *Store) mutateKey(ctx context.Context, action, ref string, fn func(tx *sql.Tx, k *keyRow) error) (keyRow, error) {
 	var k keyRow
 	err := s.update(ctx, func(tx *sql.Tx) error {
 		var err error
 		if k, err = s.resolveKey(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := k.customerManaged(action); err != nil {
 			return err
 		}
 		if err := fn(tx, &k); err != nil {
@@ -454,11 +478,11 @@ func (s *Store) CreateKey(ctx context.Context, in CreateKeyInput) (KeyMetadata, 
 	k := keyRow{
 		id: id, arn: s.keyARN(id), account: s.account, description: in.Description, state: KeyStateEnabled,
 		created: now, rotationPeriod: DefaultRotationPeriodDays, currentVersion: 1, policy: doc, tags: tags,
+		manager: KeyManagerCustomer,
 	}
 	err = s.update(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, NULL, 0, ?, 0, ?, NULL, 1, ?, ?)`,
-			id.String(), k.arn, k.account, k.description, string(k.state), k.created, k.rotationPeriod, k.policy, k.tags); err != nil {
-			return fmt.Errorf("kms: create key: %w", err)
+		if err := insertKey(ctx, tx, &k); err != nil {
+			return err
 		}
 		return s.addMaterial(ctx, tx, id, 1, rotationOriginal, now)
 	})
@@ -478,13 +502,16 @@ func firstError(err error) error {
 }
 
 // DescribeKey returns the metadata of the key named by id, ARN, alias name
-// or alias ARN. Errors: ErrNotFound, ErrValidation.
+// or alias ARN, creating a managed key (AWSManagedS3Alias, S3OwnedAlias) on
+// first use. Errors: ErrNotFound, ErrValidation.
 func (s *Store) DescribeKey(ctx context.Context, ref string) (KeyMetadata, error) {
 	var k keyRow
-	err := s.view(ctx, func(tx *sql.Tx) error {
-		var err error
-		k, err = s.resolveKeyOrAlias(ctx, tx, ref)
-		return err
+	err := s.withManagedKey(ctx, ref, func() error {
+		return s.view(ctx, func(tx *sql.Tx) error {
+			var err error
+			k, err = s.resolveKeyOrAlias(ctx, tx, ref)
+			return err
+		})
 	})
 	if err != nil {
 		return KeyMetadata{}, err
@@ -613,12 +640,12 @@ func (s *Store) ListKeys(ctx context.Context, limit int, marker string) (ListKey
 }
 
 // UpdateKeyDescription replaces the description. Errors: ErrNotFound,
-// ErrValidation, ErrInvalidState.
+// ErrValidation, ErrInvalidState, ErrAccessDenied (an AWS managed key).
 func (s *Store) UpdateKeyDescription(ctx context.Context, ref, description string) error {
 	if utf8.RuneCountInString(description) > MaxDescriptionLen {
 		return fmt.Errorf("kms: description longer than %d characters: %w", MaxDescriptionLen, ErrValidation)
 	}
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	_, err := s.mutateKey(ctx, "kms:UpdateKeyDescription", ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}
@@ -629,19 +656,20 @@ func (s *Store) UpdateKeyDescription(ctx context.Context, ref, description strin
 }
 
 // EnableKey sets the key Enabled (idempotent). Errors: ErrNotFound,
-// ErrValidation, ErrInvalidState (pending deletion).
+// ErrValidation, ErrInvalidState (pending deletion), ErrAccessDenied (an
+// AWS managed key).
 func (s *Store) EnableKey(ctx context.Context, ref string) error {
-	return s.setState(ctx, ref, KeyStateEnabled)
+	return s.setState(ctx, "kms:EnableKey", ref, KeyStateEnabled)
 }
 
 // DisableKey sets the key Disabled (idempotent): it can no longer be used
 // for cryptographic operations. Errors: as EnableKey.
 func (s *Store) DisableKey(ctx context.Context, ref string) error {
-	return s.setState(ctx, ref, KeyStateDisabled)
+	return s.setState(ctx, "kms:DisableKey", ref, KeyStateDisabled)
 }
 
-func (s *Store) setState(ctx context.Context, ref string, st KeyState) error {
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+func (s *Store) setState(ctx context.Context, action, ref string, st KeyState) error {
+	_, err := s.mutateKey(ctx, action, ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}
@@ -661,7 +689,8 @@ type ScheduleKeyDeletionOutput struct {
 
 // ScheduleKeyDeletion puts the key in PendingDeletion; DeleteDueKeys
 // deletes it after pendingWindowDays (7–30; 0 means 30). Errors:
-// ErrNotFound, ErrValidation, ErrInvalidState (already pending).
+// ErrNotFound, ErrValidation, ErrInvalidState (already pending),
+// ErrAccessDenied (an AWS managed key).
 func (s *Store) ScheduleKeyDeletion(ctx context.Context, ref string, pendingWindowDays int) (ScheduleKeyDeletionOutput, error) {
 	if pendingWindowDays == 0 {
 		pendingWindowDays = MaxPendingWindowDays
@@ -670,7 +699,7 @@ func (s *Store) ScheduleKeyDeletion(ctx context.Context, ref string, pendingWind
 		return ScheduleKeyDeletionOutput{}, fmt.Errorf("kms: PendingWindowInDays must be %d–%d: %w", MinPendingWindowDays, MaxPendingWindowDays, ErrValidation)
 	}
 	now := s.now()
-	k, err := s.mutateKey(ctx, ref, func(tx *sql.Tx, k *keyRow) error {
+	k, err := s.mutateKey(ctx, "kms:ScheduleKeyDeletion", ref, func(tx *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}
@@ -687,9 +716,10 @@ func (s *Store) ScheduleKeyDeletion(ctx context.Context, ref string, pendingWind
 
 // CancelKeyDeletion takes a key out of PendingDeletion; as on AWS it is
 // then Disabled. It returns the key ARN. Errors: ErrNotFound,
-// ErrValidation, ErrInvalidState (not pending deletion).
+// ErrValidation, ErrInvalidState (not pending deletion), ErrAccessDenied
+// (an AWS managed key).
 func (s *Store) CancelKeyDeletion(ctx context.Context, ref string) (string, error) {
-	k, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	k, err := s.mutateKey(ctx, "kms:CancelKeyDeletion", ref, func(_ *sql.Tx, k *keyRow) error {
 		if k.state != KeyStatePendingDeletion {
 			return fmt.Errorf("kms: %s is not pending deletion: %w", k.arn, ErrInvalidState)
 		}

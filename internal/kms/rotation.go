@@ -19,7 +19,8 @@ const day = 24 * time.Hour
 
 // EnableKeyRotation turns on automatic rotation every periodDays (90–2560;
 // 0 means 365), the first one periodDays from now; RotateDue performs it.
-// Errors: ErrNotFound, ErrValidation, ErrDisabled, ErrInvalidState.
+// Errors: ErrNotFound, ErrValidation, ErrDisabled, ErrInvalidState,
+// ErrAccessDenied (an AWS managed key): those rotate every year, always.
 func (s *Store) EnableKeyRotation(ctx context.Context, ref string, periodDays int) error {
 	if periodDays == 0 {
 		periodDays = DefaultRotationPeriodDays
@@ -28,7 +29,7 @@ func (s *Store) EnableKeyRotation(ctx context.Context, ref string, periodDays in
 		return fmt.Errorf("kms: RotationPeriodInDays must be %d–%d: %w", MinRotationPeriodDays, MaxRotationPeriodDays, ErrValidation)
 	}
 	now := s.now()
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	_, err := s.mutateKey(ctx, "kms:EnableKeyRotation", ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.usable(); err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func (s *Store) EnableKeyRotation(ctx context.Context, ref string, periodDays in
 // DisableKeyRotation turns off automatic rotation. Existing material
 // versions stay. Errors: as EnableKeyRotation.
 func (s *Store) DisableKeyRotation(ctx context.Context, ref string) error {
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	_, err := s.mutateKey(ctx, "kms:DisableKeyRotation", ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.usable(); err != nil {
 			return err
 		}
@@ -87,10 +88,11 @@ func (s *Store) GetKeyRotationStatus(ctx context.Context, ref string) (RotationS
 // RotateKeyOnDemand adds a new material version and makes it current at
 // once; older versions keep decrypting. The automatic schedule is
 // unchanged. Returns the key ARN. Errors: ErrNotFound, ErrValidation,
-// ErrDisabled, ErrInvalidState, ErrLimitExceeded (25 on-demand rotations).
+// ErrDisabled, ErrInvalidState, ErrLimitExceeded (25 on-demand rotations),
+// ErrAccessDenied (an AWS managed key).
 func (s *Store) RotateKeyOnDemand(ctx context.Context, ref string) (string, error) {
 	now := s.now().UnixNano()
-	k, err := s.mutateKey(ctx, ref, func(tx *sql.Tx, k *keyRow) error {
+	k, err := s.mutateKey(ctx, "kms:RotateKeyOnDemand", ref, func(tx *sql.Tx, k *keyRow) error {
 		if err := k.usable(); err != nil {
 			return err
 		}

@@ -70,7 +70,8 @@ var schema = []string{
 		next_rotation INTEGER,
 		current_version INTEGER NOT NULL,
 		policy TEXT NOT NULL,
-		tags TEXT NOT NULL
+		tags TEXT NOT NULL,
+		key_manager TEXT NOT NULL DEFAULT 'CUSTOMER'
 	)`,
 	`CREATE TABLE IF NOT EXISTS key_material (
 		key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
@@ -182,6 +183,17 @@ func (s *Store) init(ctx context.Context) error {
 	return s.update(ctx, func(tx *sql.Tx) error {
 		for _, ddl := range schema {
 			if _, err := tx.ExecContext(ctx, ddl); err != nil {
+				return fmt.Errorf("schema: %w", err)
+			}
+		}
+		// keys.key_manager was added after schema version 1 shipped: an
+		// older keystore gains it here, all its keys the customer's.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('keys') WHERE name = 'key_manager'`).Scan(&n); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE keys ADD COLUMN key_manager TEXT NOT NULL DEFAULT 'CUSTOMER'`); err != nil {
 				return fmt.Errorf("schema: %w", err)
 			}
 		}

@@ -52,12 +52,13 @@ func decodeTags(k *keyRow) ([]Tag, error) {
 // TagResource adds tags to the key named by id or ARN, replacing the value
 // of a tag key it already has. The key may then have at most MaxTags tags.
 // Errors: ErrNotFound, ErrValidation, ErrTag (invalid, reserved, duplicate
-// or too many tags), ErrInvalidState (pending deletion).
+// or too many tags), ErrInvalidState (pending deletion), ErrAccessDenied
+// (an AWS managed key).
 func (s *Store) TagResource(ctx context.Context, ref string, tags []Tag) error {
 	if len(tags) == 0 {
 		return fmt.Errorf("kms: Tags is required: %w", ErrValidation)
 	}
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	_, err := s.mutateKey(ctx, "kms:TagResource", ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}
@@ -88,7 +89,8 @@ func (s *Store) TagResource(ctx context.Context, ref string, tags []Tag) error {
 
 // UntagResource removes the named tag keys from the key (keys it does not
 // have are ignored). Errors: ErrNotFound, ErrValidation, ErrTag,
-// ErrInvalidState (pending deletion).
+// ErrInvalidState (pending deletion), ErrAccessDenied (an AWS managed
+// key).
 func (s *Store) UntagResource(ctx context.Context, ref string, tagKeys []string) error {
 	if len(tagKeys) == 0 {
 		return fmt.Errorf("kms: TagKeys is required: %w", ErrValidation)
@@ -98,7 +100,7 @@ func (s *Store) UntagResource(ctx context.Context, ref string, tagKeys []string)
 			return fmt.Errorf("kms: tag key %q: %s: %w", key, tagLengthRule, ErrValidation)
 		}
 	}
-	_, err := s.mutateKey(ctx, ref, func(_ *sql.Tx, k *keyRow) error {
+	_, err := s.mutateKey(ctx, "kms:UntagResource", ref, func(_ *sql.Tx, k *keyRow) error {
 		if err := k.notPendingDeletion(); err != nil {
 			return err
 		}
