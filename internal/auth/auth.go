@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,9 +93,13 @@ type Result struct {
 	Trailer func() http.Header
 }
 
-// Verifier checks signatures.
+// Verifier checks signatures. It caches the signing keys it derives (one
+// per secret, day, region and service; bounded), so use a Verifier through
+// a pointer and do not copy it after first use.
 type Verifier struct {
 	Creds   Credentials
 	Now     func() time.Time
 	MaxSkew time.Duration // 0 → 15 minutes
+
+	keys atomic.Pointer[signingKeys] // created on first use
 }

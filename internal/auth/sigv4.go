@@ -488,11 +488,11 @@ func hmacSHA256(key []byte, data string) []byte {
 }
 
 // signingKey derives the SigV4 key for one day, region and service.
-func signingKey(secret string, scope credentialScope) []byte {
+func signingKey(secret string, scope credentialScope) [sha256.Size]byte {
 	k := hmacSHA256([]byte("AWS4"+secret), scope.date)
 	k = hmacSHA256(k, scope.region)
 	k = hmacSHA256(k, scope.service)
-	return hmacSHA256(k, scopeTerminator)
+	return [sha256.Size]byte(hmacSHA256(k, scopeTerminator))
 }
 
 // checkAllAmzHeadersSigned rejects x-amz-* headers the signature does not

@@ -64,6 +64,15 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	}
 }
 
+// signingKeys returns v's signing key cache, creating it on first use.
+func (v *Verifier) signingKeys() *signingKeys {
+	if c := v.keys.Load(); c != nil {
+		return c
+	}
+	v.keys.CompareAndSwap(nil, newSigningKeys(maxSigningKeys))
+	return v.keys.Load()
+}
+
 func (v *Verifier) now() time.Time {
 	if v.Now != nil {
 		return v.Now()
@@ -188,11 +197,19 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 	if err != nil {
 		return nil, nil, err
 	}
-	key := signingKey(cred.SecretKey, sa.scope)
+	keys := v.signingKeys()
+	id := newSigningKeyID(cred.SecretKey, sa.scope)
+	key, cached := keys.get(id)
+	if !cached {
+		key = signingKey(cred.SecretKey, sa.scope)
+	}
 	canon := canonicalRequest(r, sa.signedHeaders, payloadHash, presigned)
-	want := hmacSHA256(key, stringToSign(algorithmHMAC, amzDate, sa.scope, sha256Hex(canon)))
+	want := hmacSHA256(key[:], stringToSign(algorithmHMAC, amzDate, sa.scope, sha256Hex(canon)))
 	if !hmac.Equal(want, sa.signature) {
 		return nil, nil, fmt.Errorf("%w: access key %s", ErrSignatureDoesNotMatch, sa.scope.accessKeyID)
+	}
+	if !cached {
+		keys.put(id, key)
 	}
 	p := cred.Principal
 	if p.AccessKeyID == "" {
@@ -204,7 +221,7 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 		Service:   sa.scope.service,
 		Region:    sa.scope.region,
 		Presigned: presigned,
-	}, &chunkSigner{key: key, amzDate: amzDate, scope: sa.scope, prev: hex.EncodeToString(sa.signature)}, nil
+	}, &chunkSigner{key: key[:], amzDate: amzDate, scope: sa.scope, prev: hex.EncodeToString(sa.signature)}, nil
 }
 
 // anonymous answers an unsigned request. Unsigned payload framing
