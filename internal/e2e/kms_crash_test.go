@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -237,10 +236,7 @@ func crashKMSUnderLoad(t *testing.T, k *kmsProcess, h *kmsHistory, round, client
 	}
 	killing.Store(true)
 	pending := inFlight.Load()
-	if err := k.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Fatalf("SIGKILL coffer kms: %v", err)
-	}
-	<-k.exited
+	k.Kill()
 	<-done
 	h.mu.Lock()
 	defer h.mu.Unlock()

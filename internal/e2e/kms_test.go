@@ -27,6 +27,7 @@ type kmsProcess struct {
 	Addr     string
 	Endpoint string
 	log      string
+	Args     []string // extra flags of every start, such as --audit-log FILE
 	Env      []string // extra environment, such as COFFER_KMS_PASSPHRASE
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -34,11 +35,12 @@ type kmsProcess struct {
 }
 
 // startKMS starts `coffer kms` on a fresh data dir with the e2e root
-// credentials and stops it with SIGTERM when the test ends.
-func startKMS(t *testing.T) *kmsProcess {
+// credentials and the extra flags args, and stops it with SIGTERM when the
+// test ends.
+func startKMS(t *testing.T, args ...string) *kmsProcess {
 	t.Helper()
 	dir := t.TempDir()
-	k := &kmsProcess{t: t, bin: goBuild(t, "./cmd/coffer"), DataDir: filepath.Join(dir, "kms-data"), log: filepath.Join(dir, "kms.log")}
+	k := &kmsProcess{t: t, bin: goBuild(t, "./cmd/coffer"), DataDir: filepath.Join(dir, "kms-data"), log: filepath.Join(dir, "kms.log"), Args: args}
 	t.Cleanup(func() {
 		k.Stop()
 		if t.Failed() {
@@ -65,7 +67,7 @@ func (k *kmsProcess) start() error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(k.bin, "kms", "--data", k.DataDir, "--listen", k.Addr)
+	cmd := exec.Command(k.bin, append([]string{"kms", "--data", k.DataDir, "--listen", k.Addr}, k.Args...)...)
 	cmd.Env = append(withoutPrefix(os.Environ(), "COFFER_"),
 		"COFFER_ROOT_ACCESS_KEY="+rootAccessKey,
 		"COFFER_ROOT_SECRET_KEY="+rootSecretKey,
@@ -123,6 +125,18 @@ func (k *kmsProcess) Stop() {
 		_ = k.cmd.Process.Kill()
 		<-k.exited
 	}
+}
+
+// Kill ends the process with SIGKILL, as a crash would, and waits for it;
+// start brings it back on the same data dir and address.
+func (k *kmsProcess) Kill() {
+	if k.cmd == nil {
+		return
+	}
+	if err := k.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		k.t.Fatalf("SIGKILL coffer kms: %v", err)
+	}
+	<-k.exited
 }
 
 // kmsCLI runs `aws kms …` against k in a clean environment.
