@@ -1,15 +1,18 @@
 // Package server wires a coffer S3 server together from its configuration:
-// metadata store, blob store, object engine, authentication and the HTTP
-// layer. cmd/coffer and the end-to-end tests both build servers through it.
+// metadata store, blob store, key management service, object engine,
+// authentication and the HTTP layer. cmd/coffer and the end-to-end tests
+// both build servers through it.
 package server
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -21,6 +24,7 @@ import (
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/blob"
 	"github.com/coffer-project/coffer/internal/datadir"
+	"github.com/coffer-project/coffer/internal/kms"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3api"
@@ -36,6 +40,35 @@ type Config struct {
 	RootAccessKey string
 	RootSecretKey string
 	Logger        *slog.Logger // nil → discard
+
+	// KMS is the remote key management service that object encryption
+	// uses. With no KMS.Endpoint, New runs an embedded one instead: its
+	// keystore in KMSDataDir, served on KMSListen.
+	KMS KMSConfig
+	// KMSDataDir is the embedded KMS's data dir; it must be neither
+	// DataDir, nor inside it, nor hold it. "" → config.DefaultKMSData
+	// (DataDir's sibling: /var/lib/coffer → /var/lib/coffer-kms).
+	KMSDataDir string
+	// KMSListen is the embedded KMS's listen address; "" → 127.0.0.1:0.
+	KMSListen string
+	// TLS is the HTTPS configuration the caller serves Handler with (nil:
+	// plain HTTP); the embedded KMS's listener then serves with it too.
+	TLS *tls.Config
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests (local
+	// testing only).
+	AllowSSECOverHTTP bool
+	// KeyCacheTTL bounds how long a bucket key is used and cached
+	// (0 → object.DefaultKeyCacheTTL).
+	KeyCacheTTL time.Duration
+}
+
+// LogValue keeps the secret keys out of logs.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("data_dir", c.DataDir), slog.String("domain", c.Domain),
+		slog.String("region", c.Region), slog.String("root_access_key", c.RootAccessKey),
+		slog.Any("kms", c.KMS), slog.String("kms_data_dir", c.KMSDataDir), slog.String("kms_listen", c.KMSListen),
+		slog.Bool("tls", c.TLS != nil), slog.Bool("allow_ssec_over_http", c.AllowSSECOverHTTP),
+		slog.Duration("key_cache_ttl", c.KeyCacheTTL))
 }
 
 // Server is a running coffer S3 server (without its listener).
@@ -44,17 +77,23 @@ type Server struct {
 	root      datadir.Root
 	generated bool
 	lock      *datadir.Lock
-	meta      meta.Store
-	objects   *object.Service
-	handler   http.Handler
-	stopGC    context.CancelFunc
-	gcDone    chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	embedded  *embeddedKMS // nil with a remote KMS
+	kms       *kms.Client
+	kmsHTTP   *http.Client
+	// kmsEndpoint is the URL the KMS client calls.
+	kmsEndpoint string
+	meta        meta.Store
+	objects     *object.Service
+	handler     http.Handler
+	stopGC      context.CancelFunc
+	gcDone      chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
-// New opens the data dir (taking its lock), runs start-up recovery and
-// starts background work (blob GC).
+// New opens the data dir (taking its lock), starts the embedded KMS (or
+// readies the client of the remote one), runs start-up recovery and starts
+// background work (blob GC). Every object it stores is encrypted at rest.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("server: data dir is required")
@@ -80,6 +119,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.root, s.generated, err = datadir.LoadRoot(cfg.DataDir, cfg.RootAccessKey, cfg.RootSecretKey); err != nil {
 		return nil, err
 	}
+	if err := s.openKMS(ctx); err != nil {
+		return nil, err
+	}
 	m, err := meta.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "meta.db"))
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -90,11 +132,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.objects = &object.Service{
-		Meta:  m,
-		Blobs: blobs,
-		Now:   func() time.Time { return time.Now().UTC() },
-		Rand:  rand.Reader,
-		Log:   cfg.Logger,
+		Meta:        m,
+		Blobs:       blobs,
+		Now:         func() time.Time { return time.Now().UTC() },
+		Rand:        rand.Reader,
+		Log:         cfg.Logger,
+		KMS:         s.kms,
+		KeyCacheTTL: cfg.KeyCacheTTL,
 	}
 	if err := s.objects.Recover(ctx); err != nil {
 		return nil, fmt.Errorf("server: recovery: %w", err)
@@ -125,6 +169,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Region:   cfg.Region,
 		Log:      cfg.Logger,
 		Registry: reg,
+
+		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 	})
 	ok = true
 	return s, nil
@@ -138,11 +184,16 @@ func (s *Server) RootCredentials() (accessKey, secretKey string) {
 	return s.root.AccessKey, s.root.SecretKey
 }
 
+// KMSEndpoint is the URL of the KMS the server uses: the embedded KMS's
+// listener, or the remote KMS's configured endpoint.
+func (s *Server) KMSEndpoint() string { return s.kmsEndpoint }
+
 // GeneratedCredentials reports whether this start generated the root
 // credentials (so the caller prints them once).
 func (s *Server) GeneratedCredentials() bool { return s.generated }
 
-// Close stops background work and releases the data dir.
+// Close stops background work and the embedded KMS, and releases the data
+// dirs. The caller has stopped serving Handler.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		if s.stopGC != nil {
@@ -159,6 +210,39 @@ func (s *Server) release() error {
 	if s.meta != nil {
 		err = s.meta.Close()
 	}
+	err = errors.Join(err, s.closeKMS())
 	s.lock.Release()
 	return err
+}
+
+// EndpointURL is the URL through which clients on this host reach a
+// listener at addr: 127.0.0.1 stands for an unspecified host, and the
+// scheme is https when secure.
+func EndpointURL(addr net.Addr, secure bool) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	scheme := "http://"
+	if secure {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
+
+// TLSConfig is the server side of HTTPS: the certificate chain and private
+// key from PEM files, TLS 1.2 or later with Go's default (AEAD,
+// forward-secret) cipher suites. HTTP/1.1 only: the handlers' limits and
+// the benchmarks are built on HTTP/1.1 keep-alive connections. The files
+// are read once; replacing a certificate takes a restart.
+func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("server: tls: certificate %s, key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		NextProtos:   []string{"http/1.1"},
+	}, nil
 }
