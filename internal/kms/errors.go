@@ -34,6 +34,13 @@ const (
 	ErrInvalidGrantID    Exception = "InvalidGrantIdException"
 )
 
+// ErrUnavailable is wrapped by the errors of a Provider that got no answer
+// from the key management service: it could not be reached, timed out, or
+// failed with a 5xx on every attempt. The caller may retry later; the S3
+// server answers 503 ServiceUnavailable. It is not an Exception: the
+// service never names it.
+var ErrUnavailable = errors.New("kms: key management service unavailable")
+
 // ErrWrongRootKey is returned by Open, and by RootKey.Open, when sealed
 // data was not sealed under this root key (or was altered).
 var ErrWrongRootKey = errors.New("kms: root key does not match the sealed data")

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,15 +21,33 @@ import (
 type Provider interface {
 	// GenerateDataKey returns a fresh 256-bit data key in plaintext and
 	// sealed under the KMS key keyID (id, ARN, alias name or alias ARN),
-	// bound to the encryption context ec. The caller clears plaintext after
-	// use. Errors wrap the Exception the service answered
-	// (ErrNotFound, ErrDisabled, ErrInvalidState, …) or are transport
-	// faults.
-	GenerateDataKey(ctx context.Context, keyID string, ec map[string]string) (plaintext, ciphertext []byte, err error)
+	// bound to the encryption context ec, with the ARN of that key. The
+	// caller clears the plaintext after use. Errors wrap the Exception the
+	// service answered (ErrNotFound, ErrDisabled, ErrInvalidState, …), or
+	// ErrUnavailable when no answer came: the service could not be
+	// reached, timed out, or failed (5xx) on every attempt.
+	GenerateDataKey(ctx context.Context, keyID string, ec map[string]string) (DataKey, error)
 	// Decrypt returns the plaintext of a ciphertext blob from
 	// GenerateDataKey; ec must equal the context it was made with, else
 	// the error wraps ErrInvalidCiphertext. Other errors as GenerateDataKey.
 	Decrypt(ctx context.Context, ciphertext []byte, ec map[string]string) ([]byte, error)
+}
+
+// DataKey is a data key from Provider.GenerateDataKey.
+type DataKey struct {
+	// Plaintext is the 32-byte key; the caller clears it after use.
+	Plaintext []byte
+	// Ciphertext is Plaintext sealed under the KMS key, for Decrypt.
+	Ciphertext []byte
+	// KeyARN is the ARN of the KMS key, also when an alias named it: what
+	// S3 reports in x-amz-server-side-encryption-aws-kms-key-id.
+	KeyARN string
+}
+
+// LogValue implements slog.LogValuer: the plaintext is never logged.
+func (k DataKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("key_arn", k.KeyARN), slog.Attr{Key: "plaintext", Value: redacted()},
+		slog.Int("ciphertext_len", len(k.Ciphertext)))
 }
 
 // ClientConfig configures NewClient.
@@ -81,18 +102,20 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 }
 
 // GenerateDataKey implements Provider.
-func (c *Client) GenerateDataKey(ctx context.Context, keyID string, ec map[string]string) (plaintext, ciphertext []byte, err error) {
+func (c *Client) GenerateDataKey(ctx context.Context, keyID string, ec map[string]string) (DataKey, error) {
 	out, err := c.api.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{
 		KeyId: aws.String(keyID), KeySpec: types.DataKeySpecAes256, EncryptionContext: ec,
 	})
 	if err != nil {
-		return nil, nil, remoteError("GenerateDataKey", err)
+		return DataKey{}, remoteError("GenerateDataKey", err)
 	}
-	if len(out.Plaintext) != 32 || len(out.CiphertextBlob) == 0 {
+	arn := aws.ToString(out.KeyId)
+	if len(out.Plaintext) != 32 || len(out.CiphertextBlob) == 0 || !strings.HasPrefix(arn, "arn:") {
 		clear(out.Plaintext)
-		return nil, nil, fmt.Errorf("kms: GenerateDataKey: service returned a %d-byte data key", len(out.Plaintext))
+		return DataKey{}, fmt.Errorf("kms: GenerateDataKey: service returned a %d-byte data key under key %q, not a 32-byte key under a key ARN",
+			len(out.Plaintext), arn)
 	}
-	return out.Plaintext, out.CiphertextBlob, nil
+	return DataKey{Plaintext: out.Plaintext, Ciphertext: out.CiphertextBlob, KeyARN: arn}, nil
 }
 
 // Decrypt implements Provider.
@@ -105,12 +128,46 @@ func (c *Client) Decrypt(ctx context.Context, ciphertext []byte, ec map[string]s
 }
 
 // remoteError wraps the Exception named by the service's error code, so
-// callers test errors.Is(err, ErrNotFound) whichever side failed.
+// callers test errors.Is(err, ErrNotFound) whichever side failed, and
+// ErrUnavailable when the service gave no answer: a 5xx (with its
+// Exception, after the SDK's retries), a connection or timeout failure, a
+// response cut short. The caller's own cancellation is not unavailability.
 func remoteError(op string, err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		code := Exception(ae.ErrorCode())
+		if status := httpStatus(err); status >= 500 {
+			return fmt.Errorf("kms: %s: %w: HTTP %d: %s: %w", op, ErrUnavailable, status, ae.ErrorMessage(), code)
+		}
 		return fmt.Errorf("kms: %s: %s: %w", op, ae.ErrorMessage(), code)
 	}
+	if !errors.Is(err, context.Canceled) && transportFailure(err) {
+		return fmt.Errorf("kms: %s: %w: %w", op, ErrUnavailable, err)
+	}
 	return fmt.Errorf("kms: %s: %w", op, err)
+}
+
+// httpStatus is the status of the response err came with, 0 if none.
+func httpStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// transportFailure reports whether err means no answer came from the
+// service: the SDK's connection errors (dial, refused, reset), network
+// errors and timeouts, a response body cut short, or a 5xx response it
+// could not decode.
+func transportFailure(err error) bool {
+	var (
+		conn   interface{ ConnectionError() bool }
+		netErr net.Error
+	)
+	return errors.As(err, &conn) && conn.ConnectionError() ||
+		errors.As(err, &netErr) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		httpStatus(err) >= 500
 }
