@@ -15,6 +15,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/checksum"
 	"github.com/coffer-project/coffer/internal/meta"
+	"github.com/coffer-project/coffer/internal/sse"
 )
 
 // bodySpec describes a request body to store as one part: in a blob, or
@@ -26,19 +27,22 @@ type bodySpec struct {
 	contentMD5 string
 	sent       ChecksumInput      // what the client sent; verified
 	storeAlgo  checksum.Algorithm // algorithm of the checksum to store ("" → sent algorithm, else CRC64NVME)
+	// key, when set, encrypts the body (sse stream of part number part)
+	// before it is stored; mode is the encryption mode (for the ETag).
+	key  []byte
+	part int
+	mode string
 }
 
 // storedBody is a verified body: either in a durable blob (id), or held
 // in memory (inline) to be committed with the metadata.
 type storedBody struct {
 	id       string // "" when inline
-	inline   []byte // the data when it is kept inline; nil for a blob
-	size     int64
-	md5      []byte
+	inline   []byte // the data (encrypted, when a key was given) when it is kept inline; nil for a blob
+	size     int64  // plaintext bytes
+	etag     string // hex MD5 of the plaintext, or an opaque ETag for SSE-KMS and SSE-C
 	checksum meta.Checksum // FULL_OBJECT over this body
 }
-
-func (b storedBody) etag() string { return hex.EncodeToString(b.md5) }
 
 // part returns the body as a version part or upload part.
 func (b storedBody) part(number int, now time.Time) meta.Part {
@@ -47,7 +51,7 @@ func (b storedBody) part(number int, now time.Time) meta.Part {
 		BlobID:       b.id,
 		Inline:       b.inline,
 		Size:         b.size,
-		ETag:         b.etag(),
+		ETag:         b.etag,
 		Checksum:     b.checksum,
 		LastModified: now,
 	}
@@ -114,26 +118,65 @@ func (s *Service) storeBody(ctx context.Context, spec bodySpec) (storedBody, err
 		}
 	}
 
+	etag := func() string {
+		if spec.key != nil && opaqueETag(spec.mode) {
+			return sse.ETag(spec.key, br.md5.Sum(nil))
+		}
+		return hex.EncodeToString(br.md5.Sum(nil))
+	}
+
 	if spec.size >= 0 && spec.size <= s.inlineMax() {
 		data, err := readInline(br, spec.size)
 		if err != nil {
 			return storedBody{}, err
 		}
-		return storedBody{inline: data, size: br.n, md5: br.md5.Sum(nil), checksum: sum()}, nil
+		if spec.key != nil {
+			if data, err = s.encryptInline(data, spec.key, spec.part); err != nil {
+				return storedBody{}, err
+			}
+		}
+		return storedBody{inline: data, size: br.n, etag: etag(), checksum: sum()}, nil
 	}
 
-	id, n, err := s.Blobs.Put(ctx, br)
+	var src io.Reader = br
+	if spec.key != nil {
+		if src, err = sse.NewEncryptReader(br, spec.key, spec.part, s.Rand); err != nil {
+			return storedBody{}, err
+		}
+	}
+	id, n, err := s.Blobs.Put(ctx, src)
 	if err != nil {
 		if br.err != nil && br.err != io.EOF {
 			return storedBody{}, br.err // our verdict, or the body's own error, unwrapped by the store
 		}
 		return storedBody{}, fmt.Errorf("object: store blob: %w", err)
 	}
-	if n != br.n || br.err != io.EOF {
+	if want := storedSize(br.n, spec.key); n != want || br.err != io.EOF {
 		s.discard(id)
-		return storedBody{}, fmt.Errorf("object: blob store kept %d of %d bytes", n, br.n)
+		return storedBody{}, fmt.Errorf("object: blob store kept %d of %d bytes", n, want)
 	}
-	return storedBody{id: id, size: n, md5: br.md5.Sum(nil), checksum: sum()}, nil
+	return storedBody{id: id, size: br.n, etag: etag(), checksum: sum()}, nil
+}
+
+// storedSize is how many bytes n bytes of data take in a blob.
+func storedSize(n int64, key []byte) int64 {
+	if key == nil {
+		return n
+	}
+	return sse.CiphertextSize(n)
+}
+
+// encryptInline encrypts a small body held in memory.
+func (s *Service) encryptInline(plain, key []byte, part int) ([]byte, error) {
+	r, err := sse.NewEncryptReader(bytes.NewReader(plain), key, part, s.Rand)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, sse.CiphertextSize(int64(len(plain))))
+	if _, err := io.ReadFull(r, out); err != nil {
+		return nil, fmt.Errorf("object: encrypt inline data: %w", err)
+	}
+	return out, nil
 }
 
 // readInline reads a body of the declared size (br.want == size) to its

@@ -41,6 +41,11 @@ func (s *Service) copySource(ctx context.Context, bucket, key, versionID string,
 // copying the latest version onto itself without changing metadata,
 // storage class, redirect location or checksum algorithm is
 // ErrInvalidRequest.
+//
+// The data is always decrypted (with SrcCustomer for an SSE-C source) and
+// encrypted anew for the destination, as Dst.SSE and the destination
+// bucket's default encryption say — not as the source was: that is how
+// S3 copies, and how an object changes its encryption in place.
 func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, meta.Version, error) {
 	dst := in.Dst
 	b, err := s.bucket(ctx, dst.Bucket)
@@ -62,7 +67,7 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, m
 	if in.SrcBucket == dst.Bucket && in.SrcKey == dst.Key && !in.ReplaceMetadata &&
 		storageClass(dst.StorageClass) == storageClass(src.StorageClass) &&
 		dst.Headers.WebsiteRedirect == "" && sameChecksumAlgo(dst.Checksum.Algorithm, &src) &&
-		s.isLatest(ctx, &src) {
+		dst.SSE.Algorithm == "" && dst.SSE.Customer == nil && s.isLatest(ctx, &src) {
 		return meta.Version{}, src, fmt.Errorf("%w: this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes", ErrInvalidRequest)
 	}
 
@@ -98,17 +103,27 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, m
 	if v.VersionID, err = s.newVersionID(b); err != nil {
 		return meta.Version{}, src, err
 	}
-	body := newPartsReader(ctx, s.Blobs, src.Parts, 0, src.Size)
+	srcKey, err := s.openKey(ctx, src.Bucket, src.Key, &src.Encryption, in.SrcCustomer)
+	if err != nil {
+		return meta.Version{}, src, err
+	}
+	body := newPartsReader(ctx, s.Blobs, srcKey, src.Parts, 0, src.Size)
 	defer body.Close()
-	data, err := s.storeBody(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo})
+	enc, key, err := s.newEncryption(ctx, &b, dst.Key, dst.SSE)
+	if err != nil {
+		return meta.Version{}, src, err
+	}
+	defer clear(key)
+	data, err := s.storeBody(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo, key: key, mode: enc.Mode})
 	if err != nil {
 		return meta.Version{}, src, err
 	}
 	now := s.now()
 	v.LastModified = now
 	v.Size = data.size
-	v.ETag = data.etag()
+	v.ETag = data.etag
 	v.Checksum = data.checksum
+	v.Encryption = enc
 	v.Parts = []meta.Part{data.part(0, now)}
 	stored, err := s.commit(ctx, v, cond)
 	return stored, src, err

@@ -14,13 +14,19 @@ import (
 // ErrPreconditionFailed or ErrNotModified (both with a non-nil ObjectReader
 // carrying the Version, so a 304 can send ETag and Last-Modified),
 // ErrInvalidRequest for Range with partNumber, ErrInvalidRange for an
-// unsatisfiable range or a part number the object does not have.
+// unsatisfiable range or a part number the object does not have;
+// for encrypted objects ErrSSECRequired, ErrSSECKeyMismatch,
+// ErrSSECNotApplicable, a *KMSError, or an error wrapping ErrIntegrity.
 func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, error) {
 	r, err := s.HeadObject(ctx, in)
 	if err != nil {
 		return r, err
 	}
-	r.Body = newPartsReader(ctx, s.Blobs, r.Version.Parts, r.Offset, r.Length)
+	key, err := s.openKey(ctx, in.Bucket, in.Key, &r.Version.Encryption, in.Customer)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = newPartsReader(ctx, s.Blobs, key, r.Version.Parts, r.Offset, r.Length)
 	return r, nil
 }
 
@@ -39,6 +45,9 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (*ObjectReader, e
 	r := &ObjectReader{Version: v, Length: v.Size}
 	if isMultipart(&v) {
 		r.PartsCount = len(v.Parts)
+	}
+	if err := checkCustomerKey(&v.Encryption, in.Customer); err != nil {
+		return nil, err
 	}
 	if err := checkRead(in.Cond, &v, s.now()); err != nil {
 		return r, err

@@ -19,7 +19,8 @@ import (
 // except for CRC64NVME, which supports only FULL_OBJECT. SHA1 and SHA256
 // cannot be FULL_OBJECT (ErrInvalidRequest).
 func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInput) (meta.Upload, error) {
-	if _, err := s.bucket(ctx, in.Bucket); err != nil {
+	b, err := s.bucket(ctx, in.Bucket)
+	if err != nil {
 		return meta.Upload{}, err
 	}
 	if err := validateTags(in.Tags, MaxTagsObject); err != nil {
@@ -33,6 +34,11 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err != nil {
 		return meta.Upload{}, err
 	}
+	enc, key, err := s.newEncryption(ctx, &b, in.Key, in.SSE)
+	if err != nil {
+		return meta.Upload{}, err
+	}
+	clear(key) // each part unseals it again
 	u := meta.Upload{
 		UploadID:     id,
 		Bucket:       in.Bucket,
@@ -45,6 +51,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 		Tags:         in.Tags,
 		ChecksumAlgo: string(algo),
 		ChecksumType: string(typ),
+		Encryption:   enc,
 	}
 	if err := s.Meta.CreateUpload(ctx, u); err != nil {
 		return meta.Upload{}, fromMeta(err)
@@ -118,21 +125,33 @@ func (s *Service) putPart(ctx context.Context, uploadID string, p meta.Part) err
 	return nil
 }
 
+// UploadedPart is a stored part and the encryption of its upload (for
+// the response headers).
+type UploadedPart struct {
+	meta.Part
+	Encryption meta.Encryption
+}
+
 // UploadPart stores one part (1…10000, else ErrInvalidArgument; at most
 // 5 GiB), verified like a PutObject body. A part of at most InlineMax bytes
 // (typically the last one) is kept inline, like a small object.
-func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (meta.Part, error) {
+func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (UploadedPart, error) {
 	if err := checkPartNumber(in.PartNumber); err != nil {
-		return meta.Part{}, err
+		return UploadedPart{}, err
 	}
 	u, err := s.Meta.GetUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
-		return meta.Part{}, fromMeta(err)
+		return UploadedPart{}, fromMeta(err)
 	}
 	algo, err := partChecksumAlgo(&u, in.Checksum.Algorithm)
 	if err != nil {
-		return meta.Part{}, err
+		return UploadedPart{}, err
 	}
+	key, err := s.openKey(ctx, in.Bucket, in.Key, &u.Encryption, in.Customer)
+	if err != nil {
+		return UploadedPart{}, err
+	}
+	defer clear(key)
 	data, err := s.storeBody(ctx, bodySpec{
 		body:       in.Body,
 		size:       in.Size,
@@ -140,57 +159,70 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (meta.Part
 		contentMD5: in.ContentMD5,
 		sent:       in.Checksum,
 		storeAlgo:  algo,
+		key:        key,
+		part:       in.PartNumber,
+		mode:       u.Encryption.Mode,
 	})
 	if err != nil {
-		return meta.Part{}, err
+		return UploadedPart{}, err
 	}
 	p := data.part(in.PartNumber, s.now())
 	if err := s.putPart(ctx, in.UploadID, p); err != nil {
-		return meta.Part{}, err
+		return UploadedPart{}, err
 	}
-	return p, nil
+	return UploadedPart{Part: p, Encryption: u.Encryption}, nil
 }
 
 // UploadPartCopy stores a part copied from (a range of) an object version.
 // A range outside the source is ErrInvalidArgument, as S3 answers; the
 // copied bytes must not exceed 5 GiB (ErrInvalidRequest).
-func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (meta.Part, meta.Version, error) {
+func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (UploadedPart, meta.Version, error) {
 	if err := checkPartNumber(in.PartNumber); err != nil {
-		return meta.Part{}, meta.Version{}, err
+		return UploadedPart{}, meta.Version{}, err
 	}
 	u, err := s.Meta.GetUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
-		return meta.Part{}, meta.Version{}, fromMeta(err)
+		return UploadedPart{}, meta.Version{}, fromMeta(err)
 	}
 	src, err := s.copySource(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, in.SrcCond)
 	if err != nil {
-		return meta.Part{}, src, err
+		return UploadedPart{}, src, err
 	}
 	offset, length := int64(0), src.Size
 	if r := in.SrcRange; r != nil {
 		if r.First < 0 || r.Last < r.First || r.Last >= src.Size {
-			return meta.Part{}, src, fmt.Errorf("%w: range specified is not valid for source object of size: %d", ErrInvalidArgument, src.Size)
+			return UploadedPart{}, src, fmt.Errorf("%w: range specified is not valid for source object of size: %d", ErrInvalidArgument, src.Size)
 		}
 		offset, length = r.First, r.Last-r.First+1
 	}
 	if length > MaxPutSize {
-		return meta.Part{}, src, fmt.Errorf("%w: the specified copy source is larger than the maximum allowable size for a copy source: %d", ErrInvalidRequest, int64(MaxPutSize))
+		return UploadedPart{}, src, fmt.Errorf("%w: the specified copy source is larger than the maximum allowable size for a copy source: %d", ErrInvalidRequest, int64(MaxPutSize))
 	}
 	algo, err := partChecksumAlgo(&u, "")
 	if err != nil {
-		return meta.Part{}, src, err
+		return UploadedPart{}, src, err
 	}
-	body := newPartsReader(ctx, s.Blobs, src.Parts, offset, length)
-	defer body.Close()
-	data, err := s.storeBody(ctx, bodySpec{body: body, size: length, max: MaxPutSize, storeAlgo: algo})
+	key, err := s.openKey(ctx, in.Bucket, in.Key, &u.Encryption, in.Customer)
 	if err != nil {
-		return meta.Part{}, src, err
+		return UploadedPart{}, src, err
+	}
+	defer clear(key)
+	srcKey, err := s.openKey(ctx, src.Bucket, src.Key, &src.Encryption, in.SrcCustomer)
+	if err != nil {
+		return UploadedPart{}, src, err
+	}
+	body := newPartsReader(ctx, s.Blobs, srcKey, src.Parts, offset, length)
+	defer body.Close()
+	data, err := s.storeBody(ctx, bodySpec{body: body, size: length, max: MaxPutSize, storeAlgo: algo,
+		key: key, part: in.PartNumber, mode: u.Encryption.Mode})
+	if err != nil {
+		return UploadedPart{}, src, err
 	}
 	p := data.part(in.PartNumber, s.now())
 	if err := s.putPart(ctx, in.UploadID, p); err != nil {
-		return meta.Part{}, src, err
+		return UploadedPart{}, src, err
 	}
-	return p, src, nil
+	return UploadedPart{Part: p, Encryption: u.Encryption}, src, nil
 }
 
 // loadParts returns all stored parts of an upload by number. Listings
@@ -306,6 +338,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		UserMeta:     u.UserMeta,
 		Tags:         u.Tags,
 		Checksum:     sum,
+		Encryption:   u.Encryption,
 		Parts:        parts,
 	}, cond)
 	if err != nil {

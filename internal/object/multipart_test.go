@@ -131,9 +131,9 @@ func (e *env) newUpload(in CreateUploadInput, sizes ...int) *upload {
 func (u *upload) part(n int, data []byte, ck ChecksumInput) (meta.Part, error) {
 	p, err := u.e.svc.UploadPart(u.e.ctx, UploadPartInput{Bucket: "b", Key: "k", UploadID: u.id, PartNumber: n, Body: bytes.NewReader(data), Size: int64(len(data)), Checksum: ck})
 	if err == nil {
-		u.parts[n] = p
+		u.parts[n] = p.Part
 	}
-	return p, err
+	return p.Part, err
 }
 
 func (u *upload) list(nums ...int) []CompletePart {
@@ -335,7 +335,7 @@ func testUploadPartCopy(t *testing.T, inlineMax int64) {
 			if err != nil {
 				return
 			}
-			u.parts[tt.num] = p
+			u.parts[tt.num] = p.Part
 			want := src[tt.off : tt.off+tt.n]
 			if s := md5.Sum(want); p.ETag != hex.EncodeToString(s[:]) || p.Size != int64(tt.n) {
 				t.Errorf("part = %+v", p)

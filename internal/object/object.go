@@ -113,8 +113,18 @@ type Service struct {
 	// value stores every body in a blob.
 	InlineMax int64
 
-	gcOnce sync.Once
-	gcWake chan struct{} // see nudgeGC
+	// KMS, when set, encrypts every object at rest: SSE-S3 by default,
+	// SSE-KMS when asked. Without it only SSE-C objects are encrypted
+	// (engine tests and benchmarks of the plaintext path).
+	KMS KMS
+	// KeyCacheTTL bounds how long a bucket key (S3 Bucket Keys, and every
+	// SSE-S3 key) is used and kept in memory; 0 means DefaultKeyCacheTTL.
+	KeyCacheTTL time.Duration
+
+	gcOnce   sync.Once
+	gcWake   chan struct{} // see nudgeGC
+	keyOnce  sync.Once
+	keyCache *keyCache
 }
 
 // Conditions are the If-* headers of a read (or a copy source's
@@ -155,6 +165,7 @@ type PutInput struct {
 	StorageClass string // "" → STANDARD
 	IfMatch      string // conditional write; "" not sent
 	IfNoneMatch  string // "*" only
+	SSE          SSEInput
 }
 
 // GetInput is a GetObject/HeadObject request.
@@ -164,6 +175,7 @@ type GetInput struct {
 	PartNumber  int       // 0: whole object
 	Range       *s3.Range // nil: whole object (a Range the client sent but s3 could not parse is passed as nil)
 	Cond        Conditions
+	Customer    *CustomerKey // SSE-C key sent with the request; nil none
 }
 
 // ObjectReader is the result of GetObject/HeadObject. With
@@ -198,9 +210,10 @@ type DeleteResult struct {
 type CopyInput struct {
 	SrcBucket, SrcKey, SrcVersionID string
 	SrcCond                         Conditions
-	Dst                             PutInput // Body/Size/ContentMD5 unused
-	ReplaceMetadata                 bool     // x-amz-metadata-directive: REPLACE
-	ReplaceTags                     bool     // x-amz-tagging-directive: REPLACE
+	Dst                             PutInput     // Body/Size/ContentMD5 unused
+	ReplaceMetadata                 bool         // x-amz-metadata-directive: REPLACE
+	ReplaceTags                     bool         // x-amz-tagging-directive: REPLACE
+	SrcCustomer                     *CustomerKey // x-amz-copy-source-server-side-encryption-customer-*; nil none
 }
 
 // ListInput is ListObjects (v1 and v2).
@@ -250,6 +263,7 @@ type CreateUploadInput struct {
 	StorageClass string
 	ChecksumAlgo string
 	ChecksumType string
+	SSE          SSEInput
 }
 
 // UploadPartInput is UploadPart.
@@ -260,6 +274,7 @@ type UploadPartInput struct {
 	Size                  int64
 	ContentMD5            string
 	Checksum              ChecksumInput
+	Customer              *CustomerKey // the upload's SSE-C key; required when it has one
 }
 
 // UploadPartCopyInput is UploadPartCopy.
@@ -269,6 +284,8 @@ type UploadPartCopyInput struct {
 	SrcBucket, SrcKey, SrcVersionID string
 	SrcRange                        *s3.Range // bytes=first-last only; nil for whole source
 	SrcCond                         Conditions
+	Customer                        *CustomerKey // the upload's SSE-C key
+	SrcCustomer                     *CustomerKey // the source's SSE-C key
 }
 
 // CompletePart is one element of CompleteMultipartUpload's body.

@@ -10,7 +10,10 @@ import (
 
 // PutObject stores an object (streaming Body to a blob, or buffering it
 // for the metadata commit when it is at most InlineMax bytes; verifying
-// Content-MD5 and checksums; then committing). Returns the stored version.
+// Content-MD5 and checksums; encrypting it as in.SSE and the bucket's
+// default encryption say; then committing). Returns the stored version.
+// The object key is made (and, for SSE-KMS, the KMS asked) before any byte
+// is stored, so a KMS failure leaves nothing behind.
 //
 // The body is verified before it is stored, so a rejected body leaves
 // nothing behind; a blob whose commit then fails is queued for deletion. Without a client checksum the object gets a full-object
@@ -37,12 +40,19 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 	if err != nil {
 		return meta.Version{}, err
 	}
+	enc, key, err := s.newEncryption(ctx, &b, in.Key, in.SSE)
+	if err != nil {
+		return meta.Version{}, err
+	}
+	defer clear(key)
 	data, err := s.storeBody(ctx, bodySpec{
 		body:       in.Body,
 		size:       in.Size,
 		max:        MaxPutSize,
 		contentMD5: in.ContentMD5,
 		sent:       in.Checksum,
+		key:        key,
+		mode:       enc.Mode,
 	})
 	if err != nil {
 		return meta.Version{}, err
@@ -55,12 +65,13 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 		Owner:        in.Owner,
 		LastModified: now,
 		Size:         data.size,
-		ETag:         data.etag(),
+		ETag:         data.etag,
 		StorageClass: storageClass(in.StorageClass),
 		Headers:      in.Headers,
 		UserMeta:     maps.Clone(in.UserMeta),
 		Tags:         in.Tags,
 		Checksum:     data.checksum,
+		Encryption:   enc,
 		Parts:        []meta.Part{data.part(0, now)},
 	}, cond)
 }

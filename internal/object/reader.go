@@ -9,6 +9,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/blob"
 	"github.com/coffer-project/coffer/internal/meta"
+	"github.com/coffer-project/coffer/internal/sse"
 )
 
 // segment is the piece of one part a read needs.
@@ -23,14 +24,18 @@ type segment struct {
 type partsReader struct {
 	ctx   context.Context
 	blobs blob.Store
+	key   []byte // object key of encrypted data; nil for plaintext. Cleared by Close.
 	segs  []segment
 	cur   io.ReadCloser
 	left  int64 // bytes still expected from cur
 	err   error
 }
 
-func newPartsReader(ctx context.Context, blobs blob.Store, parts []meta.Part, offset, length int64) *partsReader {
-	r := &partsReader{ctx: ctx, blobs: blobs}
+//
+// key is the version's object key (nil: plaintext data); the reader owns it
+// and clears it on Close.
+func newPartsReader(ctx context.Context, blobs blob.Store, key []byte, parts []meta.Part, offset, length int64) *partsReader {
+	r := &partsReader{ctx: ctx, blobs: blobs, key: key}
 	var start int64
 	end := offset + length
 	for i := range parts {
@@ -88,6 +93,9 @@ func (r *partsReader) Read(p []byte) (int, error) {
 // open returns a reader over a segment's bytes.
 func (r *partsReader) open(seg segment) (io.ReadCloser, error) {
 	p := seg.part
+	if r.key != nil {
+		return sse.NewDecryptReader(r.opener(p), r.key, p.Number, p.Size, seg.offset, seg.length)
+	}
 	if p.BlobID == "" {
 		if int64(len(p.Inline)) != p.Size {
 			return nil, fmt.Errorf("object: part %d has %d bytes of inline data, size %d", p.Number, len(p.Inline), p.Size)
@@ -101,7 +109,26 @@ func (r *partsReader) open(seg segment) (io.ReadCloser, error) {
 	return rc, nil
 }
 
+// opener opens stored (encrypted) bytes of a part: its blob or its
+// inline data.
+func (r *partsReader) opener(p *meta.Part) sse.Opener {
+	return func(offset, length int64) (io.ReadCloser, error) {
+		if p.BlobID == "" {
+			if offset < 0 || length < 0 || offset+length > int64(len(p.Inline)) {
+				return nil, fmt.Errorf("object: part %d: inline data is %d bytes, want %d at %d: %w", p.Number, len(p.Inline), length, offset, sse.ErrIntegrity)
+			}
+			return io.NopCloser(bytes.NewReader(p.Inline[offset : offset+length])), nil
+		}
+		rc, err := r.blobs.Open(r.ctx, p.BlobID, offset, length)
+		if err != nil {
+			return nil, fmt.Errorf("object: open blob %s: %w", p.BlobID, err)
+		}
+		return rc, nil
+	}
+}
+
 func (r *partsReader) Close() error {
+	clear(r.key)
 	r.segs = nil
 	if r.err == nil {
 		r.err = errClosed

@@ -48,15 +48,24 @@ func (s *Service) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// randomID returns n random bytes from s.Rand as unpadded base64url.
-func (s *Service) randomID(n int) (string, error) {
+// randomBytes returns n random bytes from s.Rand.
+func (s *Service) randomBytes(n int) ([]byte, error) {
 	r := s.Rand
 	if r == nil {
 		r = rand.Reader
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
-		return "", fmt.Errorf("object: random id: %w", err)
+		return nil, fmt.Errorf("object: random bytes: %w", err)
+	}
+	return b, nil
+}
+
+// randomID returns n random bytes from s.Rand as unpadded base64url.
+func (s *Service) randomID(n int) (string, error) {
+	b, err := s.randomBytes(n)
+	if err != nil {
+		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
