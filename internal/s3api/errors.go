@@ -80,6 +80,12 @@ var errorCodes = []struct {
 	{object.ErrInvalidRequest, s3err.InvalidRequest, ""},
 	{object.ErrInvalidTag, s3err.InvalidTag, ""},
 	{object.ErrNotImplemented, s3err.NotImplemented, ""},
+
+	// Encryption.
+	{object.ErrSSECRequired, s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."},
+	{object.ErrSSECKeyMismatch, s3err.AccessDenied, "Access Denied"},
+	{object.ErrSSECNotApplicable, s3err.InvalidRequest, "The encryption parameters are not applicable to this object."},
+	{object.ErrEncryptionBlocked, s3err.AccessDenied, ""},
 }
 
 // detailed marks engine errors whose own message is meant for the client
@@ -92,6 +98,10 @@ func toS3(err error) (e *s3err.Error, known bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, true
+	}
+	var ke *object.KMSError
+	if errors.As(err, &ke) {
+		return kmsS3Error(ke)
 	}
 	var re *ResolveError
 	if errors.As(err, &re) {
@@ -120,6 +130,24 @@ func toS3(err error) (e *s3err.Error, known bool) {
 	return &s3err.Error{Code: s3err.InternalError}, false
 }
 
+// kmsS3Error is S3's answer to a KMS failure: 503 when the KMS could not be
+// reached (clients retry), AccessDenied when it refused the caller, else
+// the KMS exception as "KMS.<Exception>" with 400, as S3 reports them.
+func kmsS3Error(ke *object.KMSError) (*s3err.Error, bool) {
+	switch ke.Exception {
+	case "", "KMSInternalException":
+		return &s3err.Error{Code: s3err.ServiceUnavailable, Message: "The key management service is unavailable. Please retry."}, true
+	case "AccessDeniedException":
+		return &s3err.Error{Code: s3err.AccessDenied, Message: "The server's KMS identity is not authorized to use the KMS key."}, true
+	}
+	code := s3err.Code{Name: "KMS." + ke.Exception, Status: http.StatusBadRequest, Message: "The KMS request failed: " + ke.Exception}
+	msg := ke.Err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[:i] // drop the trailing sentinel name, keep the KMS's message
+	}
+	return &s3err.Error{Code: code, Message: msg}, true
+}
+
 // clientMessage strips the sentinel's own text from a wrapped error so the
 // detail reads as a sentence: "bad digest: the CRC32 you specified…" →
 // "The CRC32 you specified…".
@@ -142,7 +170,11 @@ func clientMessage(err, sentinel error) string {
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, op Op, err error) {
 	id := httpx.RequestID(r.Context())
 	e, known := toS3(err)
-	if !known {
+	if errors.Is(err, object.ErrIntegrity) {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "integrity failure: stored data or key failed authentication",
+			slog.String("request_id", id), slog.String("op", op.Kind.String()),
+			slog.String("bucket", op.Bucket), slog.String("key", op.Key), slog.Any("err", err))
+	} else if !known {
 		h.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", id), slog.String("op", op.Kind.String()),
 			slog.String("bucket", op.Bucket), slog.String("key", op.Key), slog.Any("err", err))

@@ -26,6 +26,9 @@ type Config struct {
 	Log      *slog.Logger
 	// Registry receives the request metrics and is served at /metrics.
 	Registry *prometheus.Registry
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests, for
+	// local testing; S3 refuses them.
+	AllowSSECOverHTTP bool
 }
 
 // Limits of request bodies the server parses (objects stream instead).
@@ -34,15 +37,16 @@ const (
 )
 
 type handler struct {
-	cfg Config
-	obj *object.Service
-	log *slog.Logger
+	cfg               Config
+	obj               *object.Service
+	log               *slog.Logger
+	allowSSECOverHTTP bool
 }
 
 // New returns the server's root handler: health, metrics and the S3 API,
 // wrapped in the httpx chain.
 func New(cfg Config) http.Handler {
-	h := &handler{cfg: cfg, obj: cfg.Objects, log: cfg.Log}
+	h := &handler{cfg: cfg, obj: cfg.Objects, log: cfg.Log, allowSSECOverHTTP: cfg.AllowSSECOverHTTP}
 	// Health and metrics answer unsigned path-style GETs only: a signed
 	// request to /metrics is a ListObjects of a bucket named "metrics".
 	probe := func(r *http.Request) bool { return isUnsigned(r) && hostBucket(r.Host, cfg.Domain) == "" }
@@ -121,6 +125,12 @@ func (h *handler) dispatch(q *request) error {
 		return h.putBucketTagging(q)
 	case OpDeleteBucketTagging:
 		return h.deleteBucketTagging(q)
+	case OpGetBucketEncryption:
+		return h.getBucketEncryption(q)
+	case OpPutBucketEncryption:
+		return h.putBucketEncryption(q)
+	case OpDeleteBucketEncryption:
+		return h.deleteBucketEncryption(q)
 	case OpListObjects:
 		return h.listObjects(q, false)
 	case OpListObjectsV2:

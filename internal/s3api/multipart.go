@@ -20,6 +20,10 @@ func (h *handler) createMultipartUpload(q *request) error {
 		Bucket: p.Bucket, Key: p.Key, Owner: p.Owner, Headers: p.Headers, UserMeta: p.UserMeta,
 		Tags: p.Tags, StorageClass: p.StorageClass,
 	}
+	if in.SSE, err = h.sseInput(q); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.SSE.Customer)
 	if a := q.r.Header.Get("x-amz-checksum-algorithm"); a != "" {
 		algo, err := checksum.Parse(a)
 		if err != nil {
@@ -49,6 +53,7 @@ func (h *handler) createMultipartUpload(q *request) error {
 		q.w.Header().Set("x-amz-checksum-algorithm", up.ChecksumAlgo)
 		q.w.Header().Set("x-amz-checksum-type", up.ChecksumType)
 	}
+	setSSEHeaders(q.w.Header(), up.Encryption, in.SSE.Customer)
 	return writeXML(q.w, http.StatusOK, s3xml.InitiateMultipartUploadResult{
 		Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID,
 	})
@@ -95,14 +100,21 @@ func (h *handler) uploadPart(q *request) error {
 	if err != nil {
 		return err
 	}
+	customer, err := h.customerKey(q, ssecPrefix)
+	if err != nil {
+		return err
+	}
+	defer clearCustomerKey(customer)
 	httpxInfo(q).BytesIn = size
 	p, err := h.obj.UploadPart(q.r.Context(), object.UploadPartInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: id, PartNumber: n,
 		Body: q.auth.Body, Size: size, ContentMD5: q.r.Header.Get("Content-MD5"), Checksum: ck,
+		Customer: customer,
 	})
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(q.w.Header(), p.Encryption, customer)
 	q.w.Header().Set("ETag", quoteETag(p.ETag))
 	if p.Checksum.Algorithm != "" {
 		q.w.Header().Set(checksum.Algorithm(p.Checksum.Algorithm).Header(), p.Checksum.Value)
@@ -131,10 +143,19 @@ func (h *handler) uploadPartCopy(q *request) error {
 		}
 		in.SrcRange = &rg
 	}
+	if in.Customer, err = h.customerKey(q, ssecPrefix); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.Customer)
+	if in.SrcCustomer, err = h.customerKey(q, copySSECPrefix); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.SrcCustomer)
 	p, src, err := h.obj.UploadPartCopy(q.r.Context(), in)
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(q.w.Header(), p.Encryption, in.Customer)
 	if src.VersionID != "" && src.VersionID != "null" {
 		q.w.Header().Set("x-amz-copy-source-version-id", src.VersionID)
 	}
@@ -170,6 +191,7 @@ func (h *handler) completeMultipartUpload(q *request) error {
 		return err
 	}
 	setVersionHeaders(q.w.Header(), v)
+	setSSEHeaders(q.w.Header(), v.Encryption, nil)
 	res := s3xml.CompleteMultipartUploadResult{
 		Location: location(q), Bucket: v.Bucket, Key: v.Key, ETag: quoteETag(v.ETag),
 	}

@@ -183,12 +183,17 @@ func (h *handler) putObject(q *request) error {
 	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
 		return &s3err.Error{Code: s3err.NotImplemented, Message: "A header you provided implies functionality that is not implemented", Extra: []s3err.KV{{Name: "Header", Value: "If-None-Match"}}}
 	}
+	if in.SSE, err = h.sseInput(q); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.SSE.Customer)
 	httpxInfo(q).BytesIn = size
 	v, err := h.obj.PutObject(q.r.Context(), in)
 	if err != nil {
 		return err
 	}
 	setVersionHeaders(q.w.Header(), v)
+	setSSEHeaders(q.w.Header(), v.Encryption, in.SSE.Customer)
 	q.w.Header().Set("ETag", quoteETag(v.ETag))
 	if in.Checksum.Algorithm != "" {
 		setChecksumHeaders(q.w.Header(), v.Checksum)
@@ -284,6 +289,10 @@ func (h *handler) getObject(q *request, head bool) error {
 	if err != nil {
 		return err
 	}
+	if in.Customer, err = h.customerKey(q, ssecPrefix); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.Customer)
 	var res *object.ObjectReader
 	if head {
 		res, err = h.obj.HeadObject(q.r.Context(), in)
@@ -311,6 +320,7 @@ func (h *handler) getObject(q *request, head bool) error {
 	}
 	hd := q.w.Header()
 	setObjectHeaders(hd, res.Version)
+	setSSEHeaders(hd, res.Version.Encryption, in.Customer)
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !res.Partial {
 		setChecksumHeaders(hd, res.Version.Checksum)
 	} else if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.PartNumber > 0 && in.PartNumber <= len(res.Version.Parts) {
@@ -338,7 +348,12 @@ func (h *handler) getObject(q *request, head bool) error {
 	if _, err := io.Copy(q.w, res.Body); err != nil {
 		// Headers are gone; the client sees a short body. Abort the
 		// connection so it cannot mistake it for a complete one.
-		h.log.Warn("get object: body copy failed", "request_id", requestID(q), "err", err)
+		if errors.Is(err, object.ErrIntegrity) {
+			h.log.Error("integrity failure: stored object data failed authentication", "request_id", requestID(q),
+				"bucket", q.op.Bucket, "key", q.op.Key, "version_id", res.Version.VersionID, "err", err)
+		} else {
+			h.log.Warn("get object: body copy failed", "request_id", requestID(q), "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	return nil
@@ -462,7 +477,15 @@ func (h *handler) copyObject(q *request) error {
 	}
 	dst.IfMatch = q.r.Header.Get("If-Match")
 	dst.IfNoneMatch = q.r.Header.Get("If-None-Match")
+	if dst.SSE, err = h.sseInput(q); err != nil {
+		return err
+	}
+	defer clearCustomerKey(dst.SSE.Customer)
 	in := object.CopyInput{SrcBucket: sb, SrcKey: sk, SrcVersionID: sv, SrcCond: conditions(q.r.Header, "x-amz-copy-source-"), Dst: dst}
+	if in.SrcCustomer, err = h.customerKey(q, copySSECPrefix); err != nil {
+		return err
+	}
+	defer clearCustomerKey(in.SrcCustomer)
 	switch d := q.r.Header.Get("x-amz-metadata-directive"); d {
 	case "", "COPY":
 	case "REPLACE":
@@ -492,6 +515,7 @@ func (h *handler) copyObject(q *request) error {
 		q.w.Header().Set("x-amz-copy-source-version-id", src.VersionID)
 	}
 	setVersionHeaders(q.w.Header(), v)
+	setSSEHeaders(q.w.Header(), v.Encryption, dst.SSE.Customer)
 	return writeXML(q.w, http.StatusOK, copyResult(v))
 }
 
