@@ -190,6 +190,9 @@ func (s *Service) newEncryption(ctx context.Context, b *meta.Bucket, key string,
 		}
 		return meta.Encryption{}, nil, nil // engine tests and benchmarks without a KMS
 	}
+	if err := s.authorizeKeyUse(ctx, mode, "kms:GenerateDataKey", keyID); err != nil {
+		return meta.Encryption{}, nil, err
+	}
 	enc := meta.Encryption{Mode: mode}
 	objectKey, err := sse.NewObjectKey(s.Rand)
 	if err != nil {
@@ -249,6 +252,15 @@ func (s *Service) newEncryption(ctx context.Context, b *meta.Bucket, key string,
 	return enc, objectKey, nil
 }
 
+// authorizeKeyUse asks s.AuthorizeKeyUse about an SSE-KMS key use. SSE-S3
+// keys are the service's own, and SSE-C uses no KMS key: neither asks.
+func (s *Service) authorizeKeyUse(ctx context.Context, mode, action, keyID string) error {
+	if mode != meta.SSEKMS || s.AuthorizeKeyUse == nil {
+		return nil
+	}
+	return s.AuthorizeKeyUse(ctx, action, keyID)
+}
+
 // checkCustomerKey checks the SSE-C key a request sent against an object's
 // (or upload's) encryption, without unsealing anything: HEAD, and the
 // cheap first check of every read.
@@ -274,6 +286,9 @@ func (s *Service) openKey(ctx context.Context, bucket, key string, enc *meta.Enc
 	}
 	if enc.Mode == "" {
 		return nil, nil
+	}
+	if err := s.authorizeKeyUse(ctx, enc.Mode, "kms:Decrypt", enc.KMSKeyARN); err != nil {
+		return nil, err
 	}
 	var kek []byte
 	switch {
