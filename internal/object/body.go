@@ -37,10 +37,10 @@ type bodySpec struct {
 // storedBody is a verified body: either in a durable blob (id), or held
 // in memory (inline) to be committed with the metadata.
 type storedBody struct {
-	id       string // "" when inline
-	inline   []byte // the data (encrypted, when a key was given) when it is kept inline; nil for a blob
-	size     int64  // plaintext bytes
-	etag     string // hex MD5 of the plaintext, or an opaque ETag for SSE-KMS and SSE-C
+	id       string        // "" when inline
+	inline   []byte        // the data (encrypted, when a key was given) when it is kept inline; nil for a blob
+	size     int64         // plaintext bytes
+	etag     string        // hex MD5 of the plaintext, or an opaque ETag for SSE-KMS and SSE-C
 	checksum meta.Checksum // FULL_OBJECT over this body
 }
 

@@ -77,3 +77,106 @@ func (s *Service) PutBucketTagging(ctx context.Context, bucket string, tags []me
 		return nil
 	}))
 }
+
+// Values of meta.BucketEncryption.BlockedEncryptionTypes: SSE-C blocks
+// SSE-C writes, NONE allows every type.
+const (
+	blockedNone = "NONE"
+	blockedSSEC = meta.SSEC
+)
+
+// PutBucketEncryption sets the bucket's default encryption from the one
+// rule of a PutBucketEncryption request:
+//   - Algorithm is meta.SSES3 or meta.SSEKMS; "" (a rule without
+//     ApplyServerSideEncryptionByDefault, such as one that only blocks
+//     SSE-C) stores SSE-S3.
+//   - KMSMasterKeyID is allowed with SSE-KMS only ("" there means the
+//     account's aws/s3 key). Like S3, the key is not looked up here.
+//   - BlockedEncryptionTypes is ["SSE-C"] or ["NONE"]; nil keeps the
+//     bucket's current setting, as S3 does when the element is omitted.
+//
+// The bucket is looked up first, as S3 does: NoSuchBucket wins over a bad
+// configuration. Returns ErrNoSuchBucket; ErrInvalidArgument for a key with
+// SSE-S3, an unknown algorithm or encryption type, or NONE together with
+// SSE-C; ErrNotImplemented for the algorithms S3 knows and coffer does not
+// serve (aws:kms:dsse, aws:fsx, aws:backup).
+func (s *Service) PutBucketEncryption(ctx context.Context, bucket string, cfg meta.BucketEncryption) error {
+	return fromMeta(s.Meta.UpdateBucket(ctx, bucket, func(b *meta.Bucket) error {
+		if err := validBucketEncryption(cfg); err != nil {
+			return err
+		}
+		next := meta.BucketEncryption{Algorithm: cfg.Algorithm, KMSMasterKeyID: cfg.KMSMasterKeyID, BucketKeyEnabled: cfg.BucketKeyEnabled}
+		if next.Algorithm == "" {
+			next.Algorithm = meta.SSES3
+		}
+		switch {
+		case cfg.BlockedEncryptionTypes != nil:
+			// Validated: every entry is the same one value.
+			next.BlockedEncryptionTypes = []string{cfg.BlockedEncryptionTypes[0]}
+		case b.Encryption != nil:
+			next.BlockedEncryptionTypes = b.Encryption.BlockedEncryptionTypes
+		}
+		b.Encryption = &next
+		return nil
+	}))
+}
+
+func validBucketEncryption(cfg meta.BucketEncryption) error {
+	switch cfg.Algorithm {
+	case "", meta.SSES3:
+		if cfg.KMSMasterKeyID != "" {
+			// S3's message, word for word.
+			return fmt.Errorf("%w: a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", ErrInvalidArgument)
+		}
+	case meta.SSEKMS:
+	case "aws:kms:dsse", "aws:fsx", "aws:backup":
+		return fmt.Errorf("%w: default encryption with %s", ErrNotImplemented, cfg.Algorithm)
+	default:
+		return fmt.Errorf("%w: %q is not a server-side encryption algorithm", ErrInvalidArgument, cfg.Algorithm)
+	}
+	if cfg.BlockedEncryptionTypes == nil {
+		return nil
+	}
+	if len(cfg.BlockedEncryptionTypes) == 0 {
+		return fmt.Errorf("%w: BlockedEncryptionTypes names no encryption type", ErrInvalidArgument)
+	}
+	for _, t := range cfg.BlockedEncryptionTypes {
+		if t != blockedNone && t != blockedSSEC {
+			return fmt.Errorf("%w: %q is not an encryption type that can be blocked", ErrInvalidArgument, t)
+		}
+		if t != cfg.BlockedEncryptionTypes[0] {
+			return fmt.Errorf("%w: BlockedEncryptionTypes cannot both block SSE-C and name NONE", ErrInvalidArgument)
+		}
+	}
+	return nil
+}
+
+// GetBucketEncryption returns the bucket's default encryption. A bucket
+// never configured, or reset by DeleteBucketEncryption, has SSE-S3 without
+// a bucket key, as S3 answers since January 2023 (not
+// ServerSideEncryptionConfigurationNotFoundError). Returns ErrNoSuchBucket.
+func (s *Service) GetBucketEncryption(ctx context.Context, bucket string) (meta.BucketEncryption, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return meta.BucketEncryption{}, err
+	}
+	if b.Encryption == nil {
+		return meta.BucketEncryption{Algorithm: meta.SSES3}, nil
+	}
+	return *b.Encryption, nil
+}
+
+// DeleteBucketEncryption resets the bucket's default encryption to SSE-S3
+// without a bucket key. A block of SSE-C stays: S3 documents the reset of
+// the default encryption only, and lifting a block on the way would let a
+// reset silently re-allow SSE-C writes. Returns ErrNoSuchBucket.
+func (s *Service) DeleteBucketEncryption(ctx context.Context, bucket string) error {
+	return fromMeta(s.Meta.UpdateBucket(ctx, bucket, func(b *meta.Bucket) error {
+		if b.Encryption == nil || b.Encryption.BlockedEncryptionTypes == nil {
+			b.Encryption = nil
+			return nil
+		}
+		b.Encryption = &meta.BucketEncryption{Algorithm: meta.SSES3, BlockedEncryptionTypes: b.Encryption.BlockedEncryptionTypes}
+		return nil
+	}))
+}

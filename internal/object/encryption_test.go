@@ -503,3 +503,34 @@ func TestCustomerKeyNotLogged(t *testing.T) {
 		t.Fatalf("LogValue = %q", s)
 	}
 }
+
+// TestAuthorizeKeyUse: the hook is asked for SSE-KMS keys only, with the
+// action of the use, and its refusal fails the request.
+func TestAuthorizeKeyUse(t *testing.T) {
+	e, _ := newSSEEnv(t, 0)
+	e.bucket("b", "")
+	var asked []string
+	deny := errors.New("denied by IAM")
+	refuse := ""
+	e.svc.AuthorizeKeyUse = func(_ context.Context, action, keyID string) error {
+		asked = append(asked, action+" "+keyID)
+		if action == refuse {
+			return deny
+		}
+		return nil
+	}
+	e.put("b", "s3", "sse-s3 asks nothing")
+	if _, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "kms", Body: strings.NewReader("x"), Size: 1, SSE: SSEInput{Algorithm: meta.SSEKMS}}); err != nil {
+		t.Fatal(err)
+	}
+	v := e.get("b", "kms", "")
+	if v != "x" || len(asked) != 2 || asked[0] != "kms:GenerateDataKey "+kms.AWSManagedS3Alias || !strings.HasPrefix(asked[1], "kms:Decrypt arn:aws:kms:") {
+		t.Fatalf("asked %q", asked)
+	}
+	refuse = "kms:Decrypt"
+	_, err := e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "kms"})
+	wantErr(t, err, deny)
+	refuse = "kms:GenerateDataKey"
+	_, err = e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "kms2", Body: strings.NewReader("x"), Size: 1, SSE: SSEInput{Algorithm: meta.SSEKMS}})
+	wantErr(t, err, deny)
+}

@@ -31,7 +31,6 @@ type partsReader struct {
 	err   error
 }
 
-//
 // key is the version's object key (nil: plaintext data); the reader owns it
 // and clears it on Close.
 func newPartsReader(ctx context.Context, blobs blob.Store, key []byte, parts []meta.Part, offset, length int64) *partsReader {
