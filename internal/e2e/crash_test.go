@@ -140,16 +140,16 @@ func TestCrashDuringPuts(t *testing.T) {
 	blobDir := filepath.Join(srv.DataDir, "blobs")
 	deadline := time.Now().Add(recoveryIn)
 	for {
-		blobs, temps, err := countBlobs(blobDir)
+		blobs, temps, err := listBlobs(blobDir)
 		if err != nil {
 			t.Fatalf("walk blob store: %v (data dir holds: %s)", err, dirNames(srv.DataDir))
 		}
-		if blobs == visible && len(temps) == 0 {
+		if len(blobs) == visible && len(temps) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s after restart: %d blob files for %d visible objects, %d temp files %v (after %v)",
-				blobDir, blobs, visible, len(temps), temps, recoveryIn)
+				blobDir, len(blobs), visible, len(temps), temps, recoveryIn)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -200,11 +200,11 @@ func (r ringBody) sha256() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// countBlobs counts the blob files of a file-system blob store
-// (DIR/ab/cd/<id>) and lists what is left in DIR/tmp.
-func countBlobs(dir string) (blobs int, temps []string, err error) {
+// listBlobs lists the paths of the blob files of a file-system blob store
+// (DIR/ab/cd/<id>) and, relative to DIR, what is left in DIR/tmp.
+func listBlobs(dir string) (blobs, temps []string, err error) {
 	if _, err := os.Stat(dir); err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -217,7 +217,7 @@ func countBlobs(dir string) (blobs int, temps []string, err error) {
 		case strings.HasPrefix(rel, "tmp"+string(filepath.Separator)):
 			temps = append(temps, rel)
 		default:
-			blobs++
+			blobs = append(blobs, path)
 		}
 		return nil
 	})
