@@ -261,10 +261,11 @@ func (s *Service) authorizeKeyUse(ctx context.Context, mode, action, keyID strin
 	return s.AuthorizeKeyUse(ctx, action, keyID)
 }
 
-// checkCustomerKey checks the SSE-C key a request sent against an object's
-// (or upload's) encryption, without unsealing anything: HEAD, and the
-// cheap first check of every read.
-func checkCustomerKey(enc *meta.Encryption, ck *CustomerKey) error {
+// CheckCustomerKey checks the SSE-C key a request sent against an object's
+// (or upload's) encryption, without unsealing anything: HEAD,
+// GetObjectAttributes, and the cheap first check of every read. Errors:
+// ErrSSECRequired, ErrSSECKeyMismatch, ErrSSECNotApplicable.
+func CheckCustomerKey(enc *meta.Encryption, ck *CustomerKey) error {
 	switch {
 	case enc.Mode != meta.SSEC && ck != nil:
 		return ErrSSECNotApplicable
@@ -281,7 +282,7 @@ func checkCustomerKey(enc *meta.Encryption, ck *CustomerKey) error {
 // openKey unseals the object key of stored data encrypted as enc, for
 // bucket/key; nil for plaintext data. The caller clears it after use.
 func (s *Service) openKey(ctx context.Context, bucket, key string, enc *meta.Encryption, ck *CustomerKey) ([]byte, error) {
-	if err := checkCustomerKey(enc, ck); err != nil {
+	if err := CheckCustomerKey(enc, ck); err != nil {
 		return nil, err
 	}
 	if enc.Mode == "" {

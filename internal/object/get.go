@@ -46,7 +46,7 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (*ObjectReader, e
 	if isMultipart(&v) {
 		r.PartsCount = len(v.Parts)
 	}
-	if err := checkCustomerKey(&v.Encryption, in.Customer); err != nil {
+	if err := CheckCustomerKey(&v.Encryption, in.Customer); err != nil {
 		return nil, err
 	}
 	if err := checkRead(in.Cond, &v, s.now()); err != nil {

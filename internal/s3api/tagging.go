@@ -82,8 +82,17 @@ func (h *handler) getObjectAttributes(q *request) error {
 	if err != nil {
 		return err
 	}
+	ck, err := h.customerKey(q, ssecPrefix)
+	if err != nil {
+		return err
+	}
+	defer clearCustomerKey(ck)
 	v, err := h.obj.GetVersion(q.r.Context(), q.op.Bucket, q.op.Key, vid)
 	if err != nil {
+		return err
+	}
+	// S3 asks for an SSE-C object's key here too.
+	if err := object.CheckCustomerKey(&v.Encryption, ck); err != nil {
 		return err
 	}
 	q.w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
