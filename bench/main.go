@@ -49,8 +49,11 @@ type options struct {
 	sizes       []int64
 	duration    time.Duration
 	keep        bool
-	stream      int64 // -stream: one streamed PUT of this size instead of the phases
-	serverPID   int   // -server-pid: whose RSS -stream samples
+	stream      int64  // -stream: one streamed PUT of this size instead of the phases
+	serverPID   int    // -server-pid: whose RSS -stream samples
+	sse         string // -sse: x-amz-server-side-encryption of every PUT ("" none sent)
+	kmsKeyID    string // -sse-kms-key-id
+	bucketKey   bool   // -bucket-key: x-amz-server-side-encryption-bucket-key-enabled: true
 }
 
 func main() {
@@ -69,6 +72,20 @@ func main() {
 	}
 }
 
+// setSSE adds the -sse options to a PUT.
+func (o *options) setSSE(in *s3.PutObjectInput) {
+	if o.sse == "" {
+		return
+	}
+	in.ServerSideEncryption = types.ServerSideEncryption(o.sse)
+	if o.kmsKeyID != "" {
+		in.SSEKMSKeyId = aws.String(o.kmsKeyID)
+	}
+	if o.bucketKey {
+		in.BucketKeyEnabled = aws.Bool(true)
+	}
+}
+
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -83,12 +100,23 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the objects written instead of deleting them at the end")
 	stream := fs.String("stream", "", "instead of the phases, stream one PUT of this size (e.g. 5GiB) and report the server's extra RSS")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "with -stream: the server's process ID, to sample its RSS from /proc")
+	fs.StringVar(&o.sse, "sse", "", "server-side encryption of every PUT: AES256 or aws:kms (default: none asked, the bucket's default applies)")
+	fs.StringVar(&o.kmsKeyID, "sse-kms-key-id", "", "with -sse aws:kms: the KMS key (default: the account's aws/s3 key)")
+	fs.BoolVar(&o.bucketKey, "bucket-key", false, "with -sse aws:kms: use an S3 Bucket Key")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	var errs []error
 	if o.endpoint == "" || o.access == "" || o.secret == "" {
 		errs = append(errs, errors.New("-endpoint, -access and -secret are required"))
+	}
+	switch o.sse {
+	case "", "AES256", "aws:kms":
+	default:
+		errs = append(errs, fmt.Errorf("-sse %q: want AES256 or aws:kms", o.sse))
+	}
+	if (o.kmsKeyID != "" || o.bucketKey) && o.sse != "aws:kms" {
+		errs = append(errs, errors.New("-sse-kms-key-id and -bucket-key need -sse aws:kms"))
 	}
 	if o.concurrency < 1 {
 		errs = append(errs, errors.New("-concurrency must be at least 1"))
@@ -211,12 +239,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		keys := make([][]string, o.concurrency)
 		put := phase(ctx, "PUT", size, o, func(worker, i int) (int64, error) {
 			key := fmt.Sprintf("%s%s/w%03d-%07d", prefix, formatSize(size), worker, i)
-			_, err := c.PutObject(ctx, &s3.PutObjectInput{
+			in := &s3.PutObjectInput{
 				Bucket:        &o.bucket,
 				Key:           &key,
 				Body:          bytes.NewReader(data),
 				ContentLength: aws.Int64(size),
-			})
+			}
+			o.setSSE(in)
+			_, err := c.PutObject(ctx, in)
 			if err != nil {
 				return 0, err
 			}

@@ -36,3 +36,27 @@ func TestParseSize(t *testing.T) {
 		})
 	}
 }
+
+func TestParseFlagsSSE(t *testing.T) {
+	base := []string{"-endpoint", "http://127.0.0.1:1", "-access", "a", "-secret", "s"}
+	tests := []struct {
+		name string
+		args []string
+		ok   bool
+	}{
+		{"none", nil, true},
+		{"SSE-S3", []string{"-sse", "AES256"}, true},
+		{"SSE-KMS with key and bucket key", []string{"-sse", "aws:kms", "-sse-kms-key-id", "alias/x", "-bucket-key"}, true},
+		{"unknown algorithm", []string{"-sse", "DES"}, false},
+		{"bucket key without aws:kms", []string{"-bucket-key"}, false},
+		{"key id with AES256", []string{"-sse", "AES256", "-sse-kms-key-id", "k"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFlags(append(append([]string{}, base...), tt.args...))
+			if (err == nil) != tt.ok {
+				t.Fatalf("parseFlags(%q) = %v, want ok=%v", tt.args, err, tt.ok)
+			}
+		})
+	}
+}
