@@ -198,3 +198,53 @@ func (h *handler) deleteBucketTagging(q *request) error {
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (h *handler) getBucketEncryption(q *request) error {
+	cfg, err := h.obj.GetBucketEncryption(q.r.Context(), q.op.Bucket)
+	if err != nil {
+		return err
+	}
+	rule := s3xml.ServerSideEncryptionRule{
+		ApplyServerSideEncryptionByDefault: &s3xml.ServerSideEncryptionByDefault{SSEAlgorithm: cfg.Algorithm, KMSMasterKeyID: cfg.KMSMasterKeyID},
+		BucketKeyEnabled:                   &cfg.BucketKeyEnabled,
+	}
+	if cfg.BlockedEncryptionTypes != nil {
+		rule.BlockedEncryptionTypes = &s3xml.BlockedEncryptionTypes{EncryptionType: cfg.BlockedEncryptionTypes}
+	}
+	return writeXML(q.w, http.StatusOK, s3xml.ServerSideEncryptionConfiguration{Rules: []s3xml.ServerSideEncryptionRule{rule}})
+}
+
+func (h *handler) putBucketEncryption(q *request) error {
+	// S3 answers NoSuchBucket before it reads the document.
+	if _, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket); err != nil {
+		return err
+	}
+	var doc s3xml.ServerSideEncryptionConfiguration
+	if err := decodeXML(q, &doc); err != nil {
+		return err
+	}
+	rule := doc.Rules[0] // Decode checked there is exactly one
+	var cfg meta.BucketEncryption
+	if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
+		cfg.Algorithm, cfg.KMSMasterKeyID = d.SSEAlgorithm, d.KMSMasterKeyID
+	}
+	if rule.BucketKeyEnabled != nil {
+		cfg.BucketKeyEnabled = *rule.BucketKeyEnabled
+	}
+	if b := rule.BlockedEncryptionTypes; b != nil {
+		cfg.BlockedEncryptionTypes = b.EncryptionType
+	}
+	if err := h.obj.PutBucketEncryption(q.r.Context(), q.op.Bucket, cfg); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (h *handler) deleteBucketEncryption(q *request) error {
+	if err := h.obj.DeleteBucketEncryption(q.r.Context(), q.op.Bucket); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

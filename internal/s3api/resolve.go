@@ -23,6 +23,9 @@ const (
 	OpGetBucketTagging
 	OpPutBucketTagging
 	OpDeleteBucketTagging
+	OpGetBucketEncryption
+	OpPutBucketEncryption
+	OpDeleteBucketEncryption
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -58,6 +61,9 @@ var kindNames = [kindCount]string{
 	OpGetBucketTagging:        "GetBucketTagging",
 	OpPutBucketTagging:        "PutBucketTagging",
 	OpDeleteBucketTagging:     "DeleteBucketTagging",
+	OpGetBucketEncryption:     "GetBucketEncryption",
+	OpPutBucketEncryption:     "PutBucketEncryption",
+	OpDeleteBucketEncryption:  "DeleteBucketEncryption",
 	OpListObjects:             "ListObjects",
 	OpListObjectsV2:           "ListObjectsV2",
 	OpListObjectVersions:      "ListObjectVersions",
@@ -109,6 +115,10 @@ func (k Kind) Action() string {
 		return "s3:GetBucketTagging"
 	case OpPutBucketTagging, OpDeleteBucketTagging:
 		return "s3:PutBucketTagging"
+	case OpGetBucketEncryption:
+		return "s3:GetEncryptionConfiguration"
+	case OpPutBucketEncryption, OpDeleteBucketEncryption:
+		return "s3:PutEncryptionConfiguration"
 	case OpCreateBucket:
 		return "s3:CreateBucket"
 	case OpDeleteBucket:
@@ -157,7 +167,7 @@ func (e *ResolveError) Error() string { return e.Msg }
 // bucketSubresources are query parameters that select a bucket operation
 // coffer does not serve yet; they must not fall through to ListObjects.
 var bucketSubresources = []string{
-	"acl", "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"acl", "accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
 	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "session",
 	"restore", "legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
@@ -218,6 +228,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpGetBucketVersioning
 		case has("tagging"):
 			return OpGetBucketTagging
+		case has("encryption"):
+			return OpGetBucketEncryption
 		case has("versions"):
 			return OpListObjectVersions
 		case has("uploads"):
@@ -235,14 +247,20 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpPutBucketVersioning
 		case has("tagging"):
 			return OpPutBucketTagging
+		case has("encryption"):
+			return OpPutBucketEncryption
 		default:
 			return OpCreateBucket
 		}
 	case http.MethodDelete:
-		if has("tagging") {
+		switch {
+		case has("tagging"):
 			return OpDeleteBucketTagging
+		case has("encryption"):
+			return OpDeleteBucketEncryption
+		default:
+			return OpDeleteBucket
 		}
-		return OpDeleteBucket
 	case http.MethodPost:
 		if has("delete") {
 			return OpDeleteObjects

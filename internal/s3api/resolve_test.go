@@ -26,6 +26,12 @@ func TestResolve(t *testing.T) {
 		{name: "bucket tagging", method: "GET", target: "/b?tagging", want: OpGetBucketTagging, bucket: "b"},
 		{name: "put bucket tagging", method: "PUT", target: "/b?tagging", want: OpPutBucketTagging, bucket: "b"},
 		{name: "delete bucket tagging", method: "DELETE", target: "/b?tagging", want: OpDeleteBucketTagging, bucket: "b"},
+		{name: "get bucket encryption", method: "GET", target: "/b?encryption", want: OpGetBucketEncryption, bucket: "b"},
+		{name: "put bucket encryption", method: "PUT", target: "/b?encryption", want: OpPutBucketEncryption, bucket: "b"},
+		{name: "put bucket encryption with empty value", method: "PUT", target: "/b/?encryption=", want: OpPutBucketEncryption, bucket: "b"},
+		{name: "delete bucket encryption", method: "DELETE", target: "/b?encryption", want: OpDeleteBucketEncryption, bucket: "b"},
+		{name: "bucket encryption virtual host", method: "GET", host: "b.s3.local", domain: "s3.local", target: "/?encryption", want: OpGetBucketEncryption, bucket: "b"},
+		{name: "post bucket encryption", method: "POST", target: "/b?encryption", bucket: "b", wantErr: true},
 		{name: "list v1", method: "GET", target: "/b?prefix=a", want: OpListObjects, bucket: "b"},
 		{name: "list v2", method: "GET", target: "/b?list-type=2", want: OpListObjectsV2, bucket: "b"},
 		{name: "versions", method: "GET", target: "/b?versions", want: OpListObjectVersions, bucket: "b"},
@@ -79,6 +85,21 @@ func TestResolve(t *testing.T) {
 				t.Errorf("Resolve = %v %q %q, want %v %q %q", op.Kind, op.Bucket, op.Key, tt.want, tt.bucket, tt.key)
 			}
 		})
+	}
+}
+
+// TestActions pins the IAM actions AWS documents for operations whose
+// action is not named after them.
+func TestActions(t *testing.T) {
+	for k, want := range map[Kind]string{
+		OpHeadObject:             "s3:GetObject",
+		OpGetBucketEncryption:    "s3:GetEncryptionConfiguration",
+		OpPutBucketEncryption:    "s3:PutEncryptionConfiguration",
+		OpDeleteBucketEncryption: "s3:PutEncryptionConfiguration",
+	} {
+		if got := k.Action(); got != want {
+			t.Errorf("%v.Action() = %q, want %q", k, got, want)
+		}
 	}
 }
 
