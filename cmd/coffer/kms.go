@@ -8,20 +8,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/kms"
 	"github.com/coffer-project/coffer/internal/kmsapi"
 )
 
 // runKMS is `coffer kms`: the key management service on its own data dir.
 // It shares the configuration file format and COFFER_* variables of
-// `coffer server` (domain excepted); its own settings are kmsOptions.
+// `coffer server` (those of the server alone are refused, see serverOnly);
+// its own settings are kmsOptions.
 func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "principal" {
 		return runKMSPrincipal(ctx, args[1:], stdout, stderr, getenv)
@@ -39,7 +37,12 @@ func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		cfg.Listen = ":9100"
 	}
 	cfg.Defaults()
-	if err := errors.Join(cfg.Validate(), noDomain(cfg.Domain), opts.Validate()); err != nil {
+	if opts.TLSCert == "" && opts.TLSKey == "" {
+		// tls_cert and tls_key of the configuration file (or COFFER_TLS_*)
+		// are this process's certificate as they are coffer server's.
+		opts.TLSCert, opts.TLSKey = cfg.TLSCert, cfg.TLSKey
+	}
+	if err := errors.Join(cfg.Validate(), serverOnly(cfg), opts.Validate()); err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
@@ -78,14 +81,9 @@ func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, endpoint, err := listen(cfg.Listen, tlsConfig)
 	if err != nil {
 		return err
-	}
-	endpoint := endpointURL(ln.Addr())
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-		endpoint = "https://" + strings.TrimPrefix(endpoint, "http://")
 	}
 	if srv.GeneratedCredentials() {
 		// Printed once, on the start that generated them; never logged.
@@ -94,14 +92,7 @@ func runKMS(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	log.Info("coffer kms serving", "endpoint", endpoint, "version", version, "data", cfg.Data, "region", cfg.Region,
 		"client_certificates", opts.TLSClientCA != "", "root_key", opts.Root)
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	err = httpx.Serve(ctx, hs, ln, cfg.ShutdownGrace)
+	err = serve(ctx, ln, srv.Handler(), cfg, log)
 	log.Info("coffer kms stopped")
 	return err
 }
@@ -244,9 +235,29 @@ func (o rootKeyOptions) openPKCS11(dataDir string, log *slog.Logger) (*kms.PKCS1
 	return k, nil
 }
 
-func noDomain(domain string) error {
-	if domain != "" {
-		return errors.New("domain: does not apply to coffer kms")
+// serverOnly reports the settings of the configuration that belong to
+// coffer server alone, so that none is silently ignored by coffer kms.
+func serverOnly(cfg config.Server) error {
+	var errs []error
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{
+		{"domain", cfg.Domain != ""},
+		{"kms (COFFER_KMS)", cfg.KMS != ""},
+		{"kms_access_key (COFFER_KMS_ACCESS_KEY)", cfg.KMSAccessKey != ""},
+		{"kms_secret_key (COFFER_KMS_SECRET_KEY)", cfg.KMSSecretKey != ""},
+		{"kms_ca (COFFER_KMS_CA)", cfg.KMSCA != ""},
+		{"kms_client_cert (COFFER_KMS_CLIENT_CERT)", cfg.KMSClientCert != ""},
+		{"kms_client_key (COFFER_KMS_CLIENT_KEY)", cfg.KMSClientKey != ""},
+		{"kms_data (COFFER_KMS_DATA; coffer kms takes --data)", cfg.KMSData != ""},
+		{"kms_listen (COFFER_KMS_LISTEN; coffer kms takes --listen)", cfg.KMSListen != ""},
+		{"allow_ssec_over_http", cfg.AllowSSECOverHTTP},
+		{"sse_key_cache_ttl", cfg.SSEKeyCacheTTL != 0},
+	} {
+		if s.set {
+			errs = append(errs, fmt.Errorf("%s: does not apply to coffer kms", s.name))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

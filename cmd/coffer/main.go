@@ -1,12 +1,14 @@
 // Command coffer is a self-hosted, S3-compatible object store.
 //
-//	coffer server --data DIR [--listen :9000] [--domain NAME] [--config FILE]
+//	coffer server --data DIR [--listen :9000] [--domain NAME] [--config FILE] [--kms URL] [--tls-cert FILE --tls-key FILE]
 //	coffer dev [--data DIR]
+//	coffer kms --data DIR [--listen :9100]
 //	coffer version
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/httpx"
@@ -37,8 +40,9 @@ func main() {
 }
 
 const usage = `usage:
-  coffer server --data DIR [--listen ADDR] [--domain NAME] [--config FILE]
-  coffer dev [--data DIR] [--listen ADDR]
+  coffer server --data DIR [--listen ADDR] [--domain NAME] [--config FILE] [--tls-cert FILE --tls-key FILE]
+                [--kms URL [--kms-ca FILE] [--kms-client-cert FILE --kms-client-key FILE] | --kms-data DIR [--kms-listen ADDR]]
+  coffer dev [--data DIR] [--listen ADDR] [--kms-listen ADDR] [--tls-cert FILE --tls-key FILE]
   coffer kms --data DIR [--listen ADDR] [--config FILE] [--region REGION] [--root-key-file FILE]
   coffer version`
 
@@ -64,32 +68,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, dev bool) error {
-	name := "server"
-	if dev {
-		name = "dev"
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	flags := registerCommonFlags(fs, getenv, "data directory (metadata, blobs)", ":9000")
-	flags.domain = fs.String("domain", "", "base domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
-	cfg, err := flags.load(fs, args, getenv)
+	cfg, err := serverConfig(args, stderr, getenv, dev)
 	if err != nil {
-		return err
-	}
-	if dev {
-		if cfg.Data == "" {
-			cfg.Data = "coffer-data"
-		}
-		if cfg.LogFormat == "" {
-			cfg.LogFormat = "text"
-		}
-	}
-	cfg.Defaults()
-	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		if tlsConfig, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return err
+		}
+	}
 	srv, err := server.New(ctx, server.Config{
 		DataDir:       cfg.Data,
 		Domain:        cfg.Domain,
@@ -97,45 +87,164 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		RootAccessKey: cfg.RootAccessKey,
 		RootSecretKey: cfg.RootSecretKey,
 		Logger:        log,
+		KMS: server.KMSConfig{
+			Endpoint:       cfg.KMS,
+			AccessKey:      cfg.KMSAccessKey,
+			SecretKey:      cfg.KMSSecretKey,
+			CAFile:         cfg.KMSCA,
+			ClientCertFile: cfg.KMSClientCert,
+			ClientKeyFile:  cfg.KMSClientKey,
+		},
+		KMSDataDir:        cfg.KMSData,
+		KMSListen:         cfg.KMSListen,
+		TLS:               tlsConfig,
+		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
+		KeyCacheTTL:       cfg.SSEKeyCacheTTL,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, endpoint, err := listen(cfg.Listen, tlsConfig)
 	if err != nil {
 		return err
 	}
-	endpoint := endpointURL(ln.Addr())
 	access, secret := srv.RootCredentials()
 	if dev {
-		fmt.Fprintf(stdout, "coffer %s, development mode\n  S3 endpoint: %s\n  data:        %s\n  region:      %s\n  access key:  %s\n  secret key:  %s\n\n"+
+		fmt.Fprintf(stdout, "coffer %s, development mode\n  S3 endpoint:  %s\n  KMS endpoint: %s\n  data:         %s\n  region:       %s\n  access key:   %s\n  secret key:   %s\n\n"+
 			"  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s aws --endpoint-url %s s3 ls\n",
-			version, endpoint, cfg.Data, cfg.Region, access, secret, access, secret, cfg.Region, endpoint)
+			version, endpoint, srv.KMSEndpoint(), cfg.Data, cfg.Region, access, secret, access, secret, cfg.Region, endpoint)
 	} else if srv.GeneratedCredentials() {
 		// Printed once, on the start that generated them; never logged.
 		fmt.Fprintf(stdout, "coffer: generated root credentials (kept in %s):\n  access key: %s\n  secret key: %s\n", cfg.Data, access, secret)
 	}
-	log.Info("coffer serving", "endpoint", endpoint, "version", version, "data", cfg.Data)
+	log.Info("coffer serving", "endpoint", endpoint, "version", version, "data", cfg.Data, "kms", srv.KMSEndpoint(),
+		"allow_ssec_over_http", cfg.AllowSSECOverHTTP)
+	err = serve(ctx, ln, srv.Handler(), cfg, log)
+	log.Info("coffer stopped")
+	return err
+}
+
+// listen opens addr, serving TLS when tlsConfig is set, and returns the
+// listener with the endpoint URL clients on this host reach it at.
+func listen(addr string, tlsConfig *tls.Config) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	endpoint := server.EndpointURL(ln.Addr(), tlsConfig != nil)
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	return ln, endpoint, nil
+}
+
+// serve serves h on ln with cfg's timeouts until ctx is done, then shuts
+// down gracefully.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, cfg config.Server, log *slog.Logger) error {
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	err = httpx.Serve(ctx, hs, ln, cfg.ShutdownGrace)
-	log.Info("coffer stopped")
-	return err
+	return httpx.Serve(ctx, hs, ln, cfg.ShutdownGrace)
 }
 
-func endpointURL(addr net.Addr) string {
-	host, port, _ := net.SplitHostPort(addr.String())
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
+// serverConfig is the validated configuration of `coffer server` (or
+// `coffer dev`, with its defaults): file, then environment, then flags.
+func serverConfig(args []string, stderr io.Writer, getenv func(string) string, dev bool) (config.Server, error) {
+	name := "server"
+	if dev {
+		name = "dev"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flags := registerCommonFlags(fs, getenv, "data directory (metadata, blobs)", ":9000")
+	var sf serverFlags
+	sf.register(fs, dev)
+	cfg, err := flags.load(fs, args, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	sf.apply(fs, &cfg)
+	if dev {
+		if cfg.Data == "" {
+			cfg.Data = "coffer-data"
+		}
+		if cfg.LogFormat == "" {
+			cfg.LogFormat = "text"
+		}
+		if cfg.KMS == "" && cfg.KMSListen == "" {
+			cfg.KMSListen = devKMSListen
+		}
+	}
+	cfg.Defaults()
+	return cfg, cfg.Validate()
+}
+
+// devKMSListen is where `coffer dev` serves its embedded KMS, the port of
+// `coffer kms`.
+const devKMSListen = ":9100"
+
+// serverFlags are the flags of `coffer server` and `coffer dev` only. Each
+// overrides the configuration file and the COFFER_* variables when given.
+type serverFlags struct {
+	domain, tlsCert, tlsKey                 string
+	kms, kmsCA, kmsClientCert, kmsClientKey string
+	kmsData, kmsListen                      string
+	allowSSECOverHTTP                       bool
+	sseKeyCacheTTL                          time.Duration
+}
+
+func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
+	kmsListenDefault := "127.0.0.1:0"
+	if dev {
+		kmsListenDefault = devKMSListen
+	}
+	fs.StringVar(&f.domain, "domain", "", "base domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (with --tls-key)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&f.allowSSECOverHTTP, "allow-ssec-over-http", false, "accept SSE-C keys over plain HTTP (local testing only)")
+	fs.DurationVar(&f.sseKeyCacheTTL, "sse-key-cache-ttl", 0, "how long a bucket key is used before the KMS is asked again (default 5m)")
+	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
+	fs.StringVar(&f.kmsCA, "kms-ca", "", "PEM CA bundle verifying the remote KMS's certificate (default: system roots)")
+	fs.StringVar(&f.kmsClientCert, "kms-client-cert", "", "PEM client certificate for a KMS requiring one (with --kms-client-key)")
+	fs.StringVar(&f.kmsClientKey, "kms-client-key", "", "PEM private key of --kms-client-cert")
+	fs.StringVar(&f.kmsData, "kms-data", "", "embedded KMS's data directory, apart from --data (default: the data directory + \"-kms\")")
+	fs.StringVar(&f.kmsListen, "kms-listen", "", "embedded KMS's listen address (default "+kmsListenDefault+")")
+}
+
+// apply copies the flags given on the command line into cfg.
+func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "domain":
+			cfg.Domain = f.domain
+		case "tls-cert":
+			cfg.TLSCert = f.tlsCert
+		case "tls-key":
+			cfg.TLSKey = f.tlsKey
+		case "allow-ssec-over-http":
+			cfg.AllowSSECOverHTTP = f.allowSSECOverHTTP
+		case "sse-key-cache-ttl":
+			cfg.SSEKeyCacheTTL = f.sseKeyCacheTTL
+		case "kms":
+			cfg.KMS = f.kms
+		case "kms-ca":
+			cfg.KMSCA = f.kmsCA
+		case "kms-client-cert":
+			cfg.KMSClientCert = f.kmsClientCert
+		case "kms-client-key":
+			cfg.KMSClientKey = f.kmsClientKey
+		case "kms-data":
+			cfg.KMSData = f.kmsData
+		case "kms-listen":
+			cfg.KMSListen = f.kmsListen
+		}
+	})
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {
@@ -152,7 +261,6 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 // configuration file and the COFFER_* variables when it is given.
 type commonFlags struct {
 	config, data, listen, region, logLevel, logFormat string
-	domain                                            *string // registered by commands that have one
 }
 
 func registerCommonFlags(fs *flag.FlagSet, getenv func(string) string, dataHelp, defaultListen string) *commonFlags {
@@ -185,8 +293,6 @@ func (c *commonFlags) load(fs *flag.FlagSet, args []string, getenv func(string) 
 			cfg.Data = c.data
 		case "listen":
 			cfg.Listen = c.listen
-		case "domain":
-			cfg.Domain = *c.domain
 		case "region":
 			cfg.Region = c.region
 		case "log-level":

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -50,16 +51,24 @@ func freeAddr(t *testing.T) string {
 // startCommand runs `coffer ARGS…` in-process until the returned cancel.
 func startCommand(t *testing.T, env map[string]string, args ...string) (addr string, stdout *syncBuffer, stop func() error) {
 	t.Helper()
+	addr, stdout, _, stop = startCommandOver(t, http.DefaultClient, "http", env, args...)
+	return addr, stdout, stop
+}
+
+// startCommandOver is startCommand for a command serving scheme (http or
+// https), whose readiness client checks.
+func startCommandOver(t *testing.T, client *http.Client, scheme string, env map[string]string, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() error) {
+	t.Helper()
 	addr = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append(args, "--listen", addr), stdout, stderr, func(k string) string { return env[k] })
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/health/ready")
+		resp, err := client.Get(scheme + "://" + addr + "/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -86,7 +95,7 @@ func startCommand(t *testing.T, env map[string]string, args ...string) (addr str
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return addr, stdout, stop
+	return addr, stdout, stderr, stop
 }
 
 func signed(t *testing.T, method, url string, body io.Reader, size int64, access, secret string) *http.Request {
@@ -132,17 +141,31 @@ func TestServerRequiresData(t *testing.T) {
 // generated credentials are kept for the next start.
 func TestDevPrintsEndpointAndCredentials(t *testing.T) {
 	dir := t.TempDir()
-	_, out, stop := startCommand(t, nil, "dev", "--data", dir)
+	kmsAddr := freeAddr(t)
+	_, out, stop := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", kmsAddr)
+	// The embedded KMS is up on its own listener while dev runs.
+	resp, err := http.Get("http://" + kmsAddr + "/health/ready")
+	if err != nil {
+		t.Fatalf("dev's KMS listener: %v", err)
+	}
+	resp.Body.Close()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	first := out.String()
-	for _, want := range []string{"S3 endpoint: http://127.0.0.1:", "access key:", "secret key:", "aws --endpoint-url http://127.0.0.1:"} {
+	for _, want := range []string{"S3 endpoint:  http://127.0.0.1:", "KMS endpoint: http://" + kmsAddr + "\n",
+		"access key:", "secret key:", "aws --endpoint-url http://127.0.0.1:"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("dev output lacks %q:\n%s", want, first)
 		}
 	}
-	_, out2, stop2 := startCommand(t, nil, "dev", "--data", dir)
+	if _, err := http.Get("http://" + kmsAddr + "/health/ready"); err == nil {
+		t.Errorf("dev's KMS listener still answers after shutdown")
+	}
+	if _, err := os.Stat(dir + "-kms/kms.db"); err != nil {
+		t.Errorf("dev's KMS keystore is not in the sibling dir: %v", err)
+	}
+	_, out2, stop2 := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", "127.0.0.1:0")
 	if err := stop2(); err != nil {
 		t.Fatal(err)
 	}

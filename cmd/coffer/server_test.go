@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// selfSigned writes a self-signed certificate for 127.0.0.1 and its key,
+// and returns a client trusting it.
+func selfSigned(t *testing.T) (certFile, keyFile string, client *http.Client) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "coffer cmd test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for _, f := range []struct {
+		path, typ string
+		der       []byte
+	}{{certFile, "CERTIFICATE", der}, {keyFile, "PRIVATE KEY", keyDER}} {
+		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+func newS3(endpoint, access, secret string, hc *http.Client) *s3.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, HTTPClient: hc,
+		Credentials: credentials.NewStaticCredentialsProvider(access, secret, ""), RetryMaxAttempts: 1,
+	})
+}
+
+// putGet creates bucket and round-trips an object through c.
+func putGet(t *testing.T, c *s3.Client, bucket string) (*s3.GetObjectOutput, error) {
+	t.Helper()
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		return nil, err
+	}
+	body := []byte("coffer keeps this encrypted at rest")
+	if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: bytes.NewReader(body)}); err != nil {
+		return nil, err
+	}
+	out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	got, err := io.ReadAll(out.Body)
+	if err == nil && !bytes.Equal(got, body) {
+		err = errors.New("GET returned other bytes than were PUT")
+	}
+	return out, err
+}
+
+func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "coffer.yaml")
+	yaml := "data: " + filepath.Join(dir, "data") + "\nkms: http://file:9100\nsse_key_cache_ttl: 1m\ntls_cert: file.pem\ntls_key: file-key.pem\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"COFFER_CONFIG": file, "COFFER_KMS": "https://env:9100", "COFFER_KMS_ACCESS_KEY": "AKENV", "COFFER_KMS_SECRET_KEY": "env-secret",
+		"COFFER_SSE_KEY_CACHE_TTL": "2m", "COFFER_ALLOW_SSEC_OVER_HTTP": "true",
+	}
+	cfg, err := serverConfig([]string{"--kms", "https://flag:9100", "--kms-ca", "ca.pem", "--kms-client-cert", "c.pem", "--kms-client-key", "k.pem",
+		"--tls-cert", "flag.pem", "--tls-key", "flag-key.pem", "--allow-ssec-over-http=false"}, io.Discard, func(k string) string { return env[k] }, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, got, want string }{
+		{"--kms over COFFER_KMS over the file", cfg.KMS, "https://flag:9100"},
+		{"--kms-ca", cfg.KMSCA, "ca.pem"},
+		{"--kms-client-cert", cfg.KMSClientCert, "c.pem"},
+		{"--kms-client-key", cfg.KMSClientKey, "k.pem"},
+		{"COFFER_KMS_ACCESS_KEY", cfg.KMSAccessKey, "AKENV"},
+		{"--tls-cert over the file", cfg.TLSCert, "flag.pem"},
+		{"--tls-key over the file", cfg.TLSKey, "flag-key.pem"},
+		{"COFFER_SSE_KEY_CACHE_TTL over the file", cfg.SSEKeyCacheTTL.String(), "2m0s"},
+		{"--allow-ssec-over-http=false over COFFER_ALLOW_SSEC_OVER_HTTP", boolString(cfg.AllowSSECOverHTTP), "false"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+
+	t.Run("embedded KMS flags", func(t *testing.T) {
+		cfg, err := serverConfig([]string{"--data", "/srv/data", "--kms-data", "/srv/keys", "--kms-listen", "127.0.0.1:9200",
+			"--sse-key-cache-ttl", "30s", "--allow-ssec-over-http"}, io.Discard, func(string) string { return "" }, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.KMSData != "/srv/keys" || cfg.KMSListen != "127.0.0.1:9200" || cfg.SSEKeyCacheTTL != 30*time.Second || !cfg.AllowSSECOverHTTP {
+			t.Errorf("config %+v", cfg)
+		}
+	})
+	t.Run("dev serves its KMS on :9100 by default", func(t *testing.T) {
+		cfg, err := serverConfig(nil, io.Discard, func(string) string { return "" }, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.KMSListen != ":9100" {
+			t.Errorf("dev kms_listen = %q, want :9100", cfg.KMSListen)
+		}
+	})
+	t.Run("every problem at once", func(t *testing.T) {
+		_, err := serverConfig([]string{"--data", "/srv/data", "--tls-cert", "c.pem", "--kms", "kms:9100", "--kms-client-cert", "c.pem",
+			"--kms-data", "/srv/data/keys"}, io.Discard, func(string) string { return "" }, false)
+		if err == nil {
+			t.Fatal("invalid configuration accepted")
+		}
+		for _, want := range []string{"tls_cert, tls_key", "kms:", "kms_client_cert, kms_client_key", "kms_data"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %q", err, want)
+			}
+		}
+	})
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func TestServerServesHTTPS(t *testing.T) {
+	cert, key, client := selfSigned(t)
+	env := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIATLSTEST", "COFFER_ROOT_SECRET_KEY": "tls-test-secret"}
+	addr, _, stderr, _ := startCommandOver(t, client, "https", env, "server", "--data", filepath.Join(t.TempDir(), "data"),
+		"--tls-cert", cert, "--tls-key", key)
+	if log := stderr.String(); !strings.Contains(log, `"endpoint":"https://`+addr+`"`) || !strings.Contains(log, `"kms":"https://127.0.0.1:`) {
+		t.Errorf("the log does not show https endpoints for S3 and the embedded KMS:\n%s", log)
+	}
+	out, err := putGet(t, newS3("https://"+addr, "AKIATLSTEST", "tls-test-secret", client), "over-tls")
+	if err != nil {
+		t.Fatalf("PUT/GET over HTTPS: %v", err)
+	}
+	if out.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+		t.Errorf("x-amz-server-side-encryption %q, want AES256", out.ServerSideEncryption)
+	}
+	// Plain HTTP on the HTTPS port gets no S3 answer.
+	resp, err := http.Get("http://" + addr + "/health/ready")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("plain HTTP on the HTTPS port answered %s", resp.Status)
+		}
+	}
+}
+
+func TestDevPrintsHTTPSEndpoints(t *testing.T) {
+	cert, key, client := selfSigned(t)
+	kmsAddr := freeAddr(t)
+	addr, out, _, stop := startCommandOver(t, client, "https", nil, "dev", "--data", filepath.Join(t.TempDir(), "data"),
+		"--kms-listen", kmsAddr, "--tls-cert", cert, "--tls-key", key)
+	resp, err := client.Get("https://" + kmsAddr + "/health/ready")
+	if err != nil {
+		t.Fatalf("dev's KMS over HTTPS: %v", err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"S3 endpoint:  https://" + addr + "\n", "KMS endpoint: https://" + kmsAddr + "\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dev output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestServerWithRemoteKMS runs `coffer kms` and `coffer server --kms URL`
+// in-process: the server signs its KMS calls with COFFER_KMS_ACCESS_KEY /
+// COFFER_KMS_SECRET_KEY, or else with its root credentials.
+func TestServerWithRemoteKMS(t *testing.T) {
+	kmsAdmin := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIAKMSADMIN", "COFFER_ROOT_SECRET_KEY": "kms-admin-secret"}
+	kmsAddr, _, _ := startCommand(t, kmsAdmin, "kms", "--data", filepath.Join(t.TempDir(), "kms"))
+	root := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIAS3ROOT", "COFFER_ROOT_SECRET_KEY": "s3-root-secret"}
+
+	t.Run("with the KMS credentials", func(t *testing.T) {
+		env := map[string]string{"COFFER_KMS_ACCESS_KEY": "AKIAKMSADMIN", "COFFER_KMS_SECRET_KEY": "kms-admin-secret"}
+		for k, v := range root {
+			env[k] = v
+		}
+		data := filepath.Join(t.TempDir(), "data")
+		addr, _, _ := startCommand(t, env, "server", "--data", data, "--kms", "http://"+kmsAddr)
+		if _, err := putGet(t, newS3("http://"+addr, "AKIAS3ROOT", "s3-root-secret", nil), "remote"); err != nil {
+			t.Fatalf("PUT/GET: %v", err)
+		}
+		if _, err := os.Stat(data + "-kms"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("an embedded KMS dir was made next to the data although --kms was given (stat: %v)", err)
+		}
+	})
+	t.Run("root credentials by default, which this KMS does not know", func(t *testing.T) {
+		addr, _, _ := startCommand(t, root, "server", "--data", filepath.Join(t.TempDir(), "data"), "--kms", "http://"+kmsAddr)
+		_, err := putGet(t, newS3("http://"+addr, "AKIAS3ROOT", "s3-root-secret", nil), "refused")
+		if err == nil || !strings.Contains(err.Error(), "KMS") {
+			t.Fatalf("PUT: %v, want the KMS's refusal of credentials it does not know", err)
+		}
+	})
+}
+
+func TestKMSRefusesServerOnlySettings(t *testing.T) {
+	env := map[string]string{"COFFER_KMS": "https://kms:9100", "COFFER_KMS_DATA": "/srv/keys", "COFFER_SSE_KEY_CACHE_TTL": "1m"}
+	err := run(t.Context(), []string{"kms", "--data", filepath.Join(t.TempDir(), "kms"), "--listen", "127.0.0.1:0"}, io.Discard, io.Discard,
+		func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("coffer kms accepted coffer server's settings")
+	}
+	for _, want := range []string{"kms (COFFER_KMS): does not apply", "kms_data (COFFER_KMS_DATA", "sse_key_cache_ttl: does not apply"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestKMSTakesTLSFromTheConfigFile(t *testing.T) {
+	cert, key, client := selfSigned(t)
+	file := filepath.Join(t.TempDir(), "kms.yaml")
+	if err := os.WriteFile(file, []byte("tls_cert: "+cert+"\ntls_key: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startCommandOver(t, client, "https", nil, "kms", "--data", filepath.Join(t.TempDir(), "kms"), "--config", file)
+}
