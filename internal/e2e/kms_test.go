@@ -139,6 +139,16 @@ func (k *kmsProcess) Kill() {
 	<-k.exited
 }
 
+// withKMS runs the server with --kms k, signing its KMS calls with the
+// KMS's administrator credentials (the e2e root credentials) through
+// COFFER_KMS_ACCESS_KEY and COFFER_KMS_SECRET_KEY.
+func withKMS(k *kmsProcess) serverOption {
+	return func(s *server) {
+		withFlags("--kms", k.Endpoint)(s)
+		withEnv("COFFER_KMS_ACCESS_KEY="+rootAccessKey, "COFFER_KMS_SECRET_KEY="+rootSecretKey)(s)
+	}
+}
+
 // kmsCLI runs `aws kms …` against k in a clean environment.
 func kmsCLI(t *testing.T, k *kmsProcess) runner {
 	t.Helper()
@@ -148,15 +158,16 @@ func kmsCLI(t *testing.T, k *kmsProcess) runner {
 	return runner{path: path, args: args, env: awsEnv(t, home), dir: home}
 }
 
-// wantCLIError runs a command that must fail with the AWS error code want.
+// wantCLIError runs a command that must fail with the AWS error code want
+// (or, for a HEAD request, which has no body, the HTTP status as "400").
 func wantCLIError(t *testing.T, cli runner, want string, args ...string) {
 	t.Helper()
 	_, stderr, err := cli.Try(t, args...)
 	if err == nil {
-		t.Fatalf("aws kms %s succeeded, want %s", strings.Join(args, " "), want)
+		t.Fatalf("%s succeeded, want %s", cli.cmdline(args), want)
 	}
 	if !strings.Contains(stderr, "("+want+")") {
-		t.Fatalf("aws kms %s: want %s, got:\n%s", strings.Join(args, " "), want, lastLines(stderr, 10))
+		t.Fatalf("%s: want %s, got:\n%s", cli.cmdline(args), want, lastLines(stderr, 10))
 	}
 }
 

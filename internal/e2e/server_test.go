@@ -79,8 +79,12 @@ type server struct {
 	bin      string
 	DataDir  string
 	Addr     string // 127.0.0.1:port
-	Endpoint string // http://127.0.0.1:port
+	Endpoint string // http://127.0.0.1:port (https:// withTLS)
 	logs     []string
+	args     []string     // extra flags, from serverOptions
+	env      []string     // extra environment, from serverOptions
+	scheme   string       // "http", or "https" withTLS
+	ready    *http.Client // polls /health/ready
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -88,11 +92,39 @@ type server struct {
 	waitErr error
 }
 
+// A serverOption changes how startServer runs `coffer server`.
+type serverOption func(*server)
+
+// withFlags adds command-line flags, such as --allow-ssec-over-http.
+func withFlags(args ...string) serverOption {
+	return func(s *server) { s.args = append(s.args, args...) }
+}
+
+// withEnv adds NAME=value environment variables.
+func withEnv(env ...string) serverOption {
+	return func(s *server) { s.env = append(s.env, env...) }
+}
+
+// withTLS serves HTTPS with pki's server certificate; readiness is polled
+// trusting pki's CA.
+func withTLS(pki *tlsFiles) serverOption {
+	return func(s *server) {
+		s.args = append(s.args, "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey)
+		s.scheme = "https"
+		s.ready = pki.httpsClient(s.t, false)
+		s.ready.Timeout = 2 * time.Second
+	}
+}
+
 // startServer starts a coffer server on a fresh data dir and a free port
 // and stops it (SIGTERM, then SIGKILL) when the test ends.
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, opts ...serverOption) *server {
 	t.Helper()
-	s := &server{t: t, bin: goBuild(t, "./cmd/coffer"), DataDir: filepath.Join(t.TempDir(), "data")}
+	s := &server{t: t, bin: goBuild(t, "./cmd/coffer"), DataDir: filepath.Join(t.TempDir(), "data"),
+		scheme: "http", ready: &http.Client{Timeout: 2 * time.Second}}
+	for _, opt := range opts {
+		opt(s)
+	}
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
@@ -102,7 +134,7 @@ func startServer(t *testing.T) *server {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		s.Addr = freeAddr(t)
-		s.Endpoint = "http://" + s.Addr
+		s.Endpoint = s.scheme + "://" + s.Addr
 		if err = s.start(); err == nil {
 			return s
 		}
@@ -144,11 +176,12 @@ func (s *server) start() error {
 	defer logFile.Close()
 	s.logs = append(s.logs, logPath)
 
-	cmd := exec.Command(s.bin, "server", "--data", s.DataDir, "--listen", s.Addr)
+	cmd := exec.Command(s.bin, append([]string{"server", "--data", s.DataDir, "--listen", s.Addr}, s.args...)...)
 	cmd.Env = append(withoutPrefix(os.Environ(), "COFFER_"),
 		"COFFER_ROOT_ACCESS_KEY="+rootAccessKey,
 		"COFFER_ROOT_SECRET_KEY="+rootSecretKey,
 	)
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	dieWithParent(cmd)
@@ -168,14 +201,13 @@ func (s *server) start() error {
 	}()
 
 	deadline := time.Now().Add(60 * time.Second)
-	client := &http.Client{Timeout: 2 * time.Second}
 	for {
 		select {
 		case <-exited:
 			return fmt.Errorf("coffer server exited before it was ready (%v); log:\n%s", s.exitErr(), s.lastLog())
 		default:
 		}
-		resp, err := client.Get(s.Endpoint + "/health/ready")
+		resp, err := s.ready.Get(s.Endpoint + "/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
