@@ -317,9 +317,7 @@ func (s *Service) openKey(ctx context.Context, bucket, key string, enc *meta.Enc
 	defer clear(kek)
 	objectKey, err := sse.UnsealKey(kek, enc.SealedKey, sse.Binding{Mode: enc.Mode, Bucket: bucket, Key: key})
 	if err != nil {
-		s.log().Error("object: integrity failure: sealed object key does not open",
-			"bucket", bucket, "key", key, "mode", enc.Mode, "err", err)
-		return nil, fmt.Errorf("object: %s/%s: %w", bucket, key, err)
+		return nil, fmt.Errorf("object: %s/%s: sealed object key: %w", bucket, key, err) // s3api logs integrity failures
 	}
 	return objectKey, nil
 }

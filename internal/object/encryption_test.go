@@ -466,6 +466,33 @@ func testEncryptionTamper(t *testing.T, inlineMax int64) {
 			t.Fatal(err)
 		}
 	}
+	// The object is one package: GetObject authenticates it before it
+	// returns, so the failure comes before any response is sent.
+	_, err = e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
+	if !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("GetObject of tampered data: %v, want ErrIntegrity", err)
+	}
+}
+
+// TestEncryptionTamperLater: damage past the first package fails the read
+// when it reaches it; every byte returned before is the original.
+func TestEncryptionTamperLater(t *testing.T) {
+	e, _ := newSSEEnv(t, blobsOnly)
+	e.bucket("b", "")
+	data := pattern(300<<10, 5)
+	v, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "k", Body: bytes.NewReader(data), Size: int64(len(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := blobPath(t, e.fs.Dir(), v.Parts[0].BlobID)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-100] ^= 1 // in the last package
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r, err := e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -475,8 +502,13 @@ func testEncryptionTamper(t *testing.T, inlineMax int64) {
 	if !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("read of tampered data: %v, want ErrIntegrity", err)
 	}
-	if !bytes.HasPrefix(data, got) {
-		t.Fatal("the read returned altered bytes")
+	if len(got) == 0 || !bytes.HasPrefix(data, got) {
+		t.Fatalf("the read returned %d bytes that are not the original's prefix", len(got))
+	}
+	// A range that avoids the damage still reads.
+	rg := &s3.Range{First: 0, Last: 999}
+	if got, _ := e.read(GetInput{Bucket: "b", Key: "k", Range: rg}); got != string(data[:1000]) {
+		t.Fatal("an undamaged range reads back differently")
 	}
 }
 

@@ -26,7 +26,12 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, er
 	if err != nil {
 		return nil, err
 	}
-	r.Body = newPartsReader(ctx, s.Blobs, key, r.Version.Parts, r.Offset, r.Length)
+	body := newPartsReader(ctx, s.Blobs, key, r.Version.Parts, r.Offset, r.Length)
+	if err := body.prime(); err != nil {
+		body.Close()
+		return nil, err
+	}
+	r.Body = body
 	return r, nil
 }
 

@@ -49,19 +49,8 @@ func newPartsReader(ctx context.Context, blobs blob.Store, key []byte, parts []m
 
 func (r *partsReader) Read(p []byte) (int, error) {
 	for r.err == nil {
-		if r.cur == nil {
-			if len(r.segs) == 0 {
-				r.err = io.EOF
-				break
-			}
-			seg := r.segs[0]
-			r.segs = r.segs[1:]
-			rc, err := r.open(seg)
-			if err != nil {
-				r.err = err
-				break
-			}
-			r.cur, r.left = rc, seg.length
+		if r.cur == nil && r.openNext() != nil {
+			break
 		}
 		if len(p) == 0 {
 			return 0, nil
@@ -87,6 +76,34 @@ func (r *partsReader) Read(p []byte) (int, error) {
 		}
 	}
 	return 0, r.err
+}
+
+// openNext opens the next segment as cur, or sets r.err: io.EOF when
+// there is none.
+func (r *partsReader) openNext() error {
+	if len(r.segs) == 0 {
+		r.err = io.EOF
+		return r.err
+	}
+	seg := r.segs[0]
+	r.segs = r.segs[1:]
+	rc, err := r.open(seg)
+	if err != nil {
+		r.err = err
+		return err
+	}
+	r.cur, r.left = rc, seg.length
+	return nil
+}
+
+// prime opens the first segment now, so that a read that cannot start —
+// a missing blob, or encrypted data whose first package does not
+// authenticate — fails before the caller sends a response.
+func (r *partsReader) prime() error {
+	if r.cur != nil || len(r.segs) == 0 {
+		return nil
+	}
+	return r.openNext()
 }
 
 // open returns a reader over a segment's bytes.
