@@ -85,7 +85,7 @@ var errorCodes = []struct {
 	{object.ErrSSECRequired, s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."},
 	{object.ErrSSECKeyMismatch, s3err.AccessDenied, "Access Denied"},
 	{object.ErrSSECNotApplicable, s3err.InvalidRequest, "The encryption parameters are not applicable to this object."},
-	{object.ErrEncryptionBlocked, s3err.AccessDenied, ""},
+	{object.ErrEncryptionBlocked, s3err.AccessDenied, "Access Denied because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type"},
 }
 
 // detailed marks engine errors whose own message is meant for the client
