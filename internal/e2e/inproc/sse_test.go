@@ -198,6 +198,36 @@ func TestSSECHeaders(t *testing.T) {
 	}
 }
 
+// TestBucketDefaultEncryptionApplies: a bucket's default encryption is
+// what a PUT without headers gets, and a blocked SSE-C write is refused.
+func TestBucketDefaultEncryptionApplies(t *testing.T) {
+	c := secureClient(t)
+	b := c.mkBucket(t, "sse-default-kms")
+	_, err := c.s3.PutBucketEncryption(ctx(t), &s3.PutBucketEncryptionInput{Bucket: &b,
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAwsKms},
+			BucketKeyEnabled:                   aws.Bool(true),
+			BlockedEncryptionTypes:             &types.BlockedEncryptionTypes{EncryptionType: []types.EncryptionType{types.EncryptionTypeSseC}},
+		}}}})
+	must(t, err, "PutBucketEncryption")
+	put, err := c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("k"), Body: strings.NewReader("x")})
+	must(t, err, "PutObject")
+	if put.ServerSideEncryption != types.ServerSideEncryptionAwsKms || !boolv(put.BucketKeyEnabled) || str(put.SSEKMSKeyId) == "" {
+		t.Fatalf("PUT into an aws:kms bucket: sse %q bucket key %v key %q", put.ServerSideEncryption, put.BucketKeyEnabled, str(put.SSEKMSKeyId))
+	}
+	k := newSSECKey(3)
+	_, err = c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("c"), Body: strings.NewReader("x"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k.key), SSECustomerKeyMD5: aws.String(k.md5)})
+	wantAPIError(t, err, http.StatusForbidden, "AccessDenied")
+	_, err = c.s3.DeleteBucketEncryption(ctx(t), &s3.DeleteBucketEncryptionInput{Bucket: &b})
+	must(t, err, "DeleteBucketEncryption")
+	put, err = c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("k2"), Body: strings.NewReader("x")})
+	must(t, err, "PutObject after delete")
+	if put.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+		t.Fatalf("PUT after DeleteBucketEncryption: %q", put.ServerSideEncryption)
+	}
+}
+
 // TestSSECNeedsTLS: SSE-C keys over plain HTTP are refused.
 func TestSSECNeedsTLS(t *testing.T) {
 	c := newTestServer(t, serverOptions{}).client(styles[0])
