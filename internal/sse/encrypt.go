@@ -42,7 +42,7 @@ func NewEncryptReader(plain io.Reader, objectKey []byte, part int, random io.Rea
 }
 
 // firstBufferSize is where the package buffer starts: it grows to a full
-// package only for streams that need it, so small objects stay small.
+// package only for streams longer than that, so small objects stay small.
 const firstBufferSize = 4 << 10
 
 // maxEmptyReads is how many (0, nil) reads in a row from the source are
@@ -171,10 +171,11 @@ func (e *encryptReader) sealBuffered() (int, error) {
 	}
 }
 
-// grow enlarges buf, keeping its first n bytes. A full-size buffer holds a
-// sealed package, which is more than a package and its look-ahead byte.
+// grow enlarges buf to a full-size one, keeping its first n bytes. That
+// holds a sealed package, which is more than a package and its look-ahead
+// byte.
 func (e *encryptReader) grow(n int) {
-	b := make([]byte, min(4*len(e.buf), sealedPackage))
+	b := make([]byte, sealedPackage)
 	copy(b, e.buf[:n])
 	e.buf = b
 }
