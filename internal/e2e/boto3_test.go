@@ -14,15 +14,24 @@ func TestBoto3(t *testing.T) {
 	skipIfShort(t)
 	python := need(t, "python3-boto3")
 	srv := startServer(t)
-	script, err := filepath.Abs(filepath.Join("testdata", "boto3_e2e.py"))
+	runBoto3Checks(t, python, "boto3_e2e.py", srv, nil, "multipart", "paginate", "delete", "empty")
+}
+
+// runBoto3Checks runs each check of the boto3 script testdata/script
+// against srv as a subtest, with args (further flags of the script) before
+// the check's name.
+func runBoto3Checks(t *testing.T, python, script string, srv *server, args []string, checks ...string) {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("testdata", script))
 	if err != nil {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
 	py := runner{path: python, env: awsEnv(t, home), dir: home}
-	for _, check := range []string{"multipart", "paginate", "delete", "empty"} {
+	for _, check := range checks {
 		t.Run(check, func(t *testing.T) {
-			stdout, stderr, err := py.Try(t, script, "--endpoint", srv.Endpoint, "--workdir", t.TempDir(), check)
+			cmd := append(append([]string{path, "--endpoint", srv.Endpoint, "--workdir", t.TempDir()}, args...), check)
+			stdout, stderr, err := py.Try(t, cmd...)
 			if err != nil || !strings.Contains(stdout, "ok "+check) {
 				t.Fatalf("boto3 check %s: %v\nstdout:\n%s\nstderr:\n%s", check, err, stdout, stderr)
 			}

@@ -150,17 +150,26 @@ def empty(s3, workdir):
 CHECKS = {"multipart": multipart, "paginate": paginate, "delete": delete, "empty": empty}
 
 
-def main():
+def main(checks, options=()):
+    """Runs the checks (name -> function) named on the command line.
+
+    Each is called as check(s3, workdir, **opts), where opts holds the
+    values of the further required flags named in options ("kms_key_id"
+    is --kms-key-id). Returns the exit status.
+    """
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("checks", nargs="+", choices=sorted(CHECKS))
+    for opt in options:
+        ap.add_argument("--" + opt.replace("_", "-"), required=True)
+    ap.add_argument("checks", nargs="+", choices=sorted(checks))
     args = ap.parse_args()
+    opts = {opt: getattr(args, opt) for opt in options}
     print(f"boto3 {boto3.__version__}, botocore {botocore.__version__}", flush=True)
     s3 = client(args.endpoint)
     for name in args.checks:
         try:
-            CHECKS[name](s3, args.workdir)
+            checks[name](s3, args.workdir, **opts)
         except Exception as e:  # report which check failed and why
             print(f"FAIL {name}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1
@@ -169,4 +178,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(CHECKS))
