@@ -3,10 +3,12 @@ package auth
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>.
@@ -31,6 +33,34 @@ func FuzzParseAuthorizationHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzIsScopeDate holds isScopeDate to time.Parse, which it replaces on the
+// request path.
+func FuzzIsScopeDate(f *testing.F) {
+	for _, s := range []string{"20260314", "20240229", "20250229", "00000101", "99991231", "20261301", "20260100", "2026031x", "+2026031", "2026-3-4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := time.Parse(scopeDateLayout, s)
+		if want := len(s) == 8 && err == nil; isScopeDate(s) != want {
+			t.Fatalf("isScopeDate(%q) = %v, time.Parse error %v", s, !want, err)
+		}
+	})
+}
+
+func TestIsScopeDateEveryDay(t *testing.T) {
+	for _, year := range []string{"0000", "0004", "1900", "2000", "2024", "2026", "2100", "9999"} {
+		for month := range 14 {
+			for day := range 33 {
+				s := fmt.Sprintf("%s%02d%02d", year, month, day)
+				_, err := time.Parse(scopeDateLayout, s)
+				if isScopeDate(s) != (err == nil) {
+					t.Errorf("isScopeDate(%q) = %v, time.Parse error %v", s, err != nil, err)
+				}
+			}
+		}
+	}
 }
 
 func FuzzParsePresignedQuery(f *testing.F) {

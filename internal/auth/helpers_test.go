@@ -137,7 +137,7 @@ func (s *verifyServer) newRequest(t *testing.T, method, escapedPathAndQuery stri
 	return r
 }
 
-func sign(t *testing.T, r *http.Request, secret, payloadHash, service string, at time.Time) {
+func sign(t testing.TB, r *http.Request, secret, payloadHash, service string, at time.Time) {
 	t.Helper()
 	if err := s3Signer().SignHTTP(context.Background(), awsCreds(secret), r, payloadHash, service, testRegion, at); err != nil {
 		t.Fatal(err)

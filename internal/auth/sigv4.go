@@ -41,11 +41,6 @@ type credentialScope struct {
 	service     string
 }
 
-// String is the scope as it appears in the string to sign (without the key).
-func (s credentialScope) String() string {
-	return s.date + "/" + s.region + "/" + s.service + "/" + scopeTerminator
-}
-
 // signedAuth is what a client claims: who signed, over which headers, and the
 // signature itself.
 type signedAuth struct {
@@ -77,12 +72,23 @@ func parseCredential(v string, malformed error) (credentialScope, error) {
 	return s, nil
 }
 
+// isScopeDate reports whether s is a valid YYYYMMDD date, as
+// time.Parse(scopeDateLayout, s) would, without its cost on every request.
 func isScopeDate(s string) bool {
 	if len(s) != 8 {
 		return false
 	}
-	_, err := time.Parse(scopeDateLayout, s)
-	return err == nil
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	year, month, day := n/10000, time.Month(n/100%100), n%100
+	// Day 0 of the next month is the last day of this one.
+	return month >= time.January && month <= time.December &&
+		day >= 1 && day <= time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // isScopeToken accepts region and service names: short, printable, no
@@ -439,36 +445,58 @@ func collapseSpaces(s string) string {
 }
 
 // canonicalRequest builds the SigV4 canonical request of r.
-func canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string, presigned bool) string {
+func canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string, presigned bool) []byte {
 	path, rawQuery := wireTarget(r)
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(path)
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(rawQuery, presigned))
-	b.WriteByte('\n')
-	for _, h := range signedHeaders {
-		b.WriteString(h)
-		b.WriteByte(':')
-		b.WriteString(canonicalHeaderValue(r, h))
-		b.WriteByte('\n')
+	query := canonicalQuery(rawQuery, presigned)
+	values := make([]string, len(signedHeaders))
+	n := len(r.Method) + len(path) + len(query) + len(payloadHash) + 5
+	for i, h := range signedHeaders {
+		values[i] = canonicalHeaderValue(r, h)
+		n += len(h) + 1 + len(values[i]) + 1 + len(h) + 1 // "h:v\n" and "h;"
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signedHeaders, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
+	b := make([]byte, 0, n)
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, path...)
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
+	for i, h := range signedHeaders {
+		b = append(b, h...)
+		b = append(b, ':')
+		b = append(b, values[i]...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	for i, h := range signedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, h...)
+	}
+	b = append(b, '\n')
+	return append(b, payloadHash...)
 }
 
 // stringToSign joins the parts of a SigV4 string to sign.
 func stringToSign(algorithm, amzDate string, scope credentialScope, last ...string) string {
+	n := len(algorithm) + len(amzDate) + len(scope.date) + len(scope.region) + len(scope.service) + len(scopeTerminator) + 5
+	for _, s := range last {
+		n += 1 + len(s)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(algorithm)
 	b.WriteByte('\n')
 	b.WriteString(amzDate)
 	b.WriteByte('\n')
-	b.WriteString(scope.String())
+	b.WriteString(scope.date)
+	b.WriteByte('/')
+	b.WriteString(scope.region)
+	b.WriteByte('/')
+	b.WriteString(scope.service)
+	b.WriteByte('/')
+	b.WriteString(scopeTerminator)
 	for _, s := range last {
 		b.WriteByte('\n')
 		b.WriteString(s)

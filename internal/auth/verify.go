@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -131,7 +132,7 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Result, error) 
 		if strings.EqualFold(sa.scope.service, "s3") {
 			return nil, ErrMissingContentSHA256
 		}
-		if hashedBody, err = readBounded(bodyOf(r), maxHashedBody); err != nil {
+		if hashedBody, err = readBounded(bodyOf(r), r.ContentLength, maxHashedBody); err != nil {
 			return nil, err
 		}
 		payloadHash = sha256Hex(string(hashedBody))
@@ -203,8 +204,8 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 	if !cached {
 		key = signingKey(cred.SecretKey, sa.scope)
 	}
-	canon := canonicalRequest(r, sa.signedHeaders, payloadHash, presigned)
-	want := hmacSHA256(key[:], stringToSign(algorithmHMAC, amzDate, sa.scope, sha256Hex(canon)))
+	canon := sha256.Sum256(canonicalRequest(r, sa.signedHeaders, payloadHash, presigned))
+	want := hmacSHA256(key[:], stringToSign(algorithmHMAC, amzDate, sa.scope, hex.EncodeToString(canon[:])))
 	if !hmac.Equal(want, sa.signature) {
 		return nil, nil, fmt.Errorf("%w: access key %s", ErrSignatureDoesNotMatch, sa.scope.accessKeyID)
 	}
@@ -351,11 +352,27 @@ func bodyOf(r *http.Request) io.ReadCloser {
 
 func noTrailer() http.Header { return nil }
 
-// readBounded reads all of body, failing if it exceeds limit bytes.
-func readBounded(body io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("auth: read body to hash it: %w", err)
+// readBounded reads all of body, failing if it exceeds limit bytes. size
+// is the announced length (-1: unknown); it only sizes the buffer, so a
+// body of the announced length is read into one allocation.
+func readBounded(body io.Reader, size, limit int64) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	if size >= 0 && size <= limit {
+		b = make([]byte, 0, size+1) // +1: room to see EOF without growing
+	}
+	lr := io.LimitReader(body, limit+1)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("auth: read body to hash it: %w", err)
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("%w: body over %d bytes needs x-amz-content-sha256", ErrMissingContentSHA256, limit)

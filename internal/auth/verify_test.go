@@ -152,7 +152,7 @@ func TestHeaderAuthDateHeader(t *testing.T) {
 	signed := []string{"date", "host", "x-amz-content-sha256"}
 	scope := credentialScope{accessKeyID: testAKID, date: "20260314", region: testRegion, service: "s3"}
 	canon := canonicalRequest(r, signed, PayloadUnsigned, false)
-	sig := hmacSHA256(testSigningKey(testSecret, "20260314", testRegion, "s3"), stringToSign(algorithmHMAC, "20260314T150926Z", scope, sha256Hex(canon)))
+	sig := hmacSHA256(testSigningKey(testSecret, "20260314", testRegion, "s3"), stringToSign(algorithmHMAC, "20260314T150926Z", scope, sha256Hex(string(canon))))
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testAKID+"/20260314/us-east-1/s3/aws4_request,SignedHeaders=date;host;x-amz-content-sha256,Signature="+hex.EncodeToString(sig))
 	if _, err := testVerifier(testTime).Verify(r); err != nil {
 		t.Fatalf("Verify: %v", err)
@@ -467,5 +467,36 @@ func TestCredentialLogValueHidesSecret(t *testing.T) {
 	c := testCredentials()[testAKID]
 	if strings.Contains(c.LogValue().String(), testSecret) {
 		t.Fatal("secret leaked into LogValue")
+	}
+}
+
+func TestReadBounded(t *testing.T) {
+	body := bytes.Repeat([]byte("k"), 700)
+	tests := []struct {
+		name    string
+		body    []byte
+		size    int64 // announced
+		limit   int64
+		wantErr error
+	}{
+		{name: "announced", body: body, size: 700, limit: 1000},
+		{name: "unknown size", body: body, size: -1, limit: 1000},
+		{name: "shorter than announced", body: body, size: 900, limit: 1000},
+		{name: "longer than announced", body: body, size: 10, limit: 1000},
+		{name: "empty", body: nil, size: 0, limit: 1000},
+		{name: "at the limit", body: body, size: 700, limit: 700},
+		{name: "over the limit", body: body, size: 700, limit: 699, wantErr: ErrMissingContentSHA256},
+		{name: "over the limit, announced short", body: body, size: 10, limit: 699, wantErr: ErrMissingContentSHA256},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readBounded(bytes.NewReader(tt.body), tt.size, tt.limit)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && !bytes.Equal(got, tt.body) {
+				t.Fatalf("read %d bytes, want %d", len(got), len(tt.body))
+			}
+		})
 	}
 }
