@@ -59,6 +59,22 @@ func startCommand(t *testing.T, env map[string]string, args ...string) (addr str
 // https), whose readiness client checks.
 func startCommandOver(t *testing.T, client *http.Client, scheme string, env map[string]string, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() error) {
 	t.Helper()
+	// A free port can be taken by another test's listener between
+	// freeAddr and the command's bind: try again with another one.
+	for attempt := 1; ; attempt++ {
+		addr, stdout, stderr, stop, err := tryStartCommand(t, client, scheme, env, args...)
+		if err == nil {
+			return addr, stdout, stderr, stop
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v; trying another port", attempt, err)
+	}
+}
+
+func tryStartCommand(t *testing.T, client *http.Client, scheme string, env map[string]string, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() error, err error) {
+	t.Helper()
 	addr = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
@@ -77,11 +93,14 @@ func startCommandOver(t *testing.T, client *http.Client, scheme string, env map[
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("coffer exited early: %v\n%s", err, stderr)
+			cancel()
+			return "", nil, nil, nil, fmt.Errorf("coffer exited early: %w\n%s", err, stderr)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("coffer did not become ready\n%s", stderr)
+			cancel()
+			<-done
+			return "", nil, nil, nil, fmt.Errorf("coffer did not become ready\n%s", stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -95,7 +114,7 @@ func startCommandOver(t *testing.T, client *http.Client, scheme string, env map[
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return addr, stdout, stderr, stop
+	return addr, stdout, stderr, stop, nil
 }
 
 func signed(t *testing.T, method, url string, body io.Reader, size int64, access, secret string) *http.Request {

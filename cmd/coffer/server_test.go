@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,9 +204,13 @@ func TestServerServesHTTPS(t *testing.T) {
 
 func TestDevPrintsHTTPSEndpoints(t *testing.T) {
 	cert, key, client := selfSigned(t)
-	kmsAddr := freeAddr(t)
 	addr, out, _, stop := startCommandOver(t, client, "https", nil, "dev", "--data", filepath.Join(t.TempDir(), "data"),
-		"--kms-listen", kmsAddr, "--tls-cert", cert, "--tls-key", key)
+		"--kms-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+	m := regexp.MustCompile(`KMS endpoint: https://(\S+)\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("dev output names no KMS endpoint:\n%s", out)
+	}
+	kmsAddr := m[1]
 	resp, err := client.Get("https://" + kmsAddr + "/health/ready")
 	if err != nil {
 		t.Fatalf("dev's KMS over HTTPS: %v", err)
