@@ -116,17 +116,27 @@ func parseSignedHeaders(v string, malformed error) ([]string, error) {
 	if len(names) > 256 {
 		return nil, fmt.Errorf("%w: too many signed headers", malformed)
 	}
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
+	// Clients sign a handful of headers: a linear search for duplicates
+	// is cheaper than a map up to a few dozen.
+	var seen map[string]bool
+	if len(names) > 32 {
+		seen = make(map[string]bool, len(names))
+	}
+	for i, n := range names {
 		if !isLowerToken(n) {
 			return nil, fmt.Errorf("%w: invalid signed header name %q", malformed, n)
 		}
-		if seen[n] {
+		var dup bool
+		if seen != nil {
+			dup, seen[n] = seen[n], true
+		} else {
+			dup = slices.Contains(names[:i], n)
+		}
+		if dup {
 			return nil, fmt.Errorf("%w: duplicate signed header %q", malformed, n)
 		}
-		seen[n] = true
 	}
-	if !seen["host"] {
+	if !slices.Contains(names, "host") {
 		return nil, fmt.Errorf("%w: host header must be signed", malformed)
 	}
 	return names, nil
@@ -531,7 +541,7 @@ func checkAllAmzHeadersSigned(h http.Header, signed []string) error {
 		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") {
 			continue
 		}
-		if !slices.Contains(signed, strings.ToLower(k)) {
+		if !slices.ContainsFunc(signed, func(s string) bool { return strings.EqualFold(s, k) }) {
 			return fmt.Errorf("%w: %s", ErrHeadersNotSigned, strings.ToLower(k))
 		}
 	}

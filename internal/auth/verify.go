@@ -189,7 +189,8 @@ func (v *Verifier) verifyPresigned(r *http.Request, query url.Values) (*Result, 
 }
 
 // checkSignature looks the key up and compares the request signature. The
-// returned chunkSigner continues the signature chain for streaming payloads.
+// returned chunkSigner continues the signature chain of a signed streaming
+// payload; it is nil for every other payload mode.
 func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, payloadHash string, presigned bool) (*Result, *chunkSigner, error) {
 	if v.Creds == nil {
 		return nil, nil, fmt.Errorf("auth: access key %q: %w", sa.scope.accessKeyID, ErrInvalidAccessKeyID)
@@ -217,12 +218,16 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 		p.AccessKeyID = sa.scope.accessKeyID
 	}
 	p.Anonymous = false
-	return &Result{
+	res := &Result{
 		Principal: p,
 		Service:   sa.scope.service,
 		Region:    sa.scope.region,
 		Presigned: presigned,
-	}, &chunkSigner{key: key[:], amzDate: amzDate, scope: sa.scope, prev: hex.EncodeToString(sa.signature)}, nil
+	}
+	if payloadHash != PayloadStreamingSigned && payloadHash != PayloadStreamingSignedTrl {
+		return res, nil, nil // no signature chain to continue
+	}
+	return res, &chunkSigner{key: key[:], amzDate: amzDate, scope: sa.scope, prev: hex.EncodeToString(sa.signature)}, nil
 }
 
 // anonymous answers an unsigned request. Unsigned payload framing

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -496,6 +497,47 @@ func TestReadBounded(t *testing.T) {
 			}
 			if err == nil && !bytes.Equal(got, tt.body) {
 				t.Fatalf("read %d bytes, want %d", len(got), len(tt.body))
+			}
+		})
+	}
+}
+
+func TestParseSignedHeaders(t *testing.T) {
+	many := func(n int) []string {
+		names := []string{"host"}
+		for i := 1; i < n; i++ {
+			names = append(names, fmt.Sprintf("x-h%d", i))
+		}
+		return names
+	}
+	tests := []struct {
+		name  string
+		value string
+		ok    bool
+	}{
+		{name: "typical", value: "content-type;host;x-amz-date;x-amz-target", ok: true},
+		{name: "host only", value: "host", ok: true},
+		{name: "duplicate", value: "host;x-amz-date;x-amz-date", ok: false},
+		{name: "duplicate host", value: "host;host", ok: false},
+		{name: "no host", value: "x-amz-date", ok: false},
+		{name: "upper case", value: "host;X-Amz-Date", ok: false},
+		{name: "empty name", value: "host;;x-amz-date", ok: false},
+		{name: "many", value: strings.Join(many(40), ";"), ok: true},
+		{name: "many with a duplicate", value: strings.Join(append(many(40), "x-h7"), ";"), ok: false},
+		{name: "256", value: strings.Join(many(256), ";"), ok: true},
+		{name: "257", value: strings.Join(many(257), ";"), ok: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			names, err := parseSignedHeaders(tt.value, ErrAuthorizationHeaderMalformed)
+			if tt.ok != (err == nil) {
+				t.Fatalf("error %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, ErrAuthorizationHeaderMalformed) {
+				t.Fatalf("error %v does not wrap the malformed sentinel", err)
+			}
+			if err == nil && strings.Join(names, ";") != tt.value {
+				t.Fatalf("names %q", names)
 			}
 		})
 	}
