@@ -249,10 +249,15 @@ func TestServerWithRemoteKMS(t *testing.T) {
 		}
 	})
 	t.Run("root credentials by default, which this KMS does not know", func(t *testing.T) {
-		addr, _, _ := startCommand(t, root, "server", "--data", filepath.Join(t.TempDir(), "data"), "--kms", "http://"+kmsAddr)
+		addr, _, stderr, _ := startCommandOver(t, http.DefaultClient, "http", root, "server", "--data", filepath.Join(t.TempDir(), "data"), "--kms", "http://"+kmsAddr)
 		_, err := putGet(t, newS3("http://"+addr, "AKIAS3ROOT", "s3-root-secret", nil), "refused")
-		if err == nil || !strings.Contains(err.Error(), "KMS") {
-			t.Fatalf("PUT: %v, want the KMS's refusal of credentials it does not know", err)
+		// The server's own KMS credentials are wrong: an internal error
+		// for the client, the KMS's refusal in the server's log.
+		if err == nil || !strings.Contains(err.Error(), "InternalError") {
+			t.Fatalf("PUT: %v, want InternalError", err)
+		}
+		if !strings.Contains(stderr.String(), "UnrecognizedClientException") {
+			t.Fatalf("the server's log lacks the KMS's refusal:\n%s", stderr)
 		}
 	})
 }

@@ -139,6 +139,10 @@ func kmsS3Error(ke *object.KMSError) (*s3err.Error, bool) {
 		return &s3err.Error{Code: s3err.ServiceUnavailable, Message: "The key management service is unavailable. Please retry."}, true
 	case "AccessDeniedException":
 		return &s3err.Error{Code: s3err.AccessDenied, Message: "The server's KMS identity is not authorized to use the KMS key."}, true
+	case "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignatureException":
+		// The server's own KMS credentials are wrong: a fault of the
+		// server's configuration, logged, not the client's to fix.
+		return &s3err.Error{Code: s3err.InternalError}, false
 	}
 	code := s3err.Code{Name: "KMS." + ke.Exception, Status: http.StatusBadRequest, Message: "The KMS request failed: " + ke.Exception}
 	msg := ke.Err.Error()
