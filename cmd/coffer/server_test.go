@@ -2,17 +2,9 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,50 +17,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/coffer-project/coffer/internal/pkitest"
 )
 
-// selfSigned writes a self-signed certificate for 127.0.0.1 and its key,
-// and returns a client trusting it.
-func selfSigned(t *testing.T) (certFile, keyFile string, client *http.Client) {
+// testTLS returns a server certificate for 127.0.0.1 and its key as PEM
+// files, and a client trusting the CA that issued it.
+func testTLS(t *testing.T) (certFile, keyFile string, client *http.Client) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "coffer cmd test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	for _, f := range []struct {
-		path, typ string
-		der       []byte
-	}{{certFile, "CERTIFICATE", der}, {keyFile, "PRIVATE KEY", keyDER}} {
-		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	pki := pkitest.New(t)
+	client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.CertPool()}}}
+	return pki.Server.CertFile, pki.Server.KeyFile, client
 }
 
 func newS3(endpoint, access, secret string, hc *http.Client) *s3.Client {
@@ -178,7 +137,7 @@ func boolString(b bool) string {
 }
 
 func TestServerServesHTTPS(t *testing.T) {
-	cert, key, client := selfSigned(t)
+	cert, key, client := testTLS(t)
 	env := map[string]string{"COFFER_ROOT_ACCESS_KEY": "AKIATLSTEST", "COFFER_ROOT_SECRET_KEY": "tls-test-secret"}
 	addr, _, stderr, _ := startCommandOver(t, client, "https", env, "server", "--data", filepath.Join(t.TempDir(), "data"),
 		"--tls-cert", cert, "--tls-key", key)
@@ -203,7 +162,7 @@ func TestServerServesHTTPS(t *testing.T) {
 }
 
 func TestDevPrintsHTTPSEndpoints(t *testing.T) {
-	cert, key, client := selfSigned(t)
+	cert, key, client := testTLS(t)
 	addr, out, _, stop := startCommandOver(t, client, "https", nil, "dev", "--data", filepath.Join(t.TempDir(), "data"),
 		"--kms-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
 	m := regexp.MustCompile(`KMS endpoint: https://(\S+)\n`).FindStringSubmatch(out.String())
@@ -277,7 +236,7 @@ func TestKMSRefusesServerOnlySettings(t *testing.T) {
 }
 
 func TestKMSTakesTLSFromTheConfigFile(t *testing.T) {
-	cert, key, client := selfSigned(t)
+	cert, key, client := testTLS(t)
 	file := filepath.Join(t.TempDir(), "kms.yaml")
 	if err := os.WriteFile(file, []byte("tls_cert: "+cert+"\ntls_key: "+key+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -2,17 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,96 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/coffer-project/coffer/internal/pkitest"
 )
 
-// tlsFiles is a throwaway CA with a server certificate for 127.0.0.1 and
-// a client certificate, as PEM files.
-type tlsFiles struct {
-	CA, ServerCert, ServerKey, ClientCert, ClientKey string
-	roots                                            *x509.CertPool
-}
-
-func newTLSFiles(t *testing.T) *tlsFiles {
-	t.Helper()
-	dir := t.TempDir()
-	f := &tlsFiles{roots: x509.NewCertPool()}
-	caKey := ecKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "coffer e2e CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.roots.AddCert(ca)
-	f.CA = filepath.Join(dir, "ca.pem")
-	writePEMFile(t, f.CA, "CERTIFICATE", caDER)
-	issue := func(name string, usage x509.ExtKeyUsage) (certFile, keyFile string) {
-		key := ecKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(time.Now().UnixNano()),
-			Subject:      pkix.Name{CommonName: "coffer e2e " + name},
-			NotBefore:    time.Now().Add(-time.Hour),
-			NotAfter:     time.Now().Add(time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-		writePEMFile(t, certFile, "CERTIFICATE", der)
-		writePEMFile(t, keyFile, "PRIVATE KEY", keyDER)
-		return certFile, keyFile
-	}
-	f.ServerCert, f.ServerKey = issue("server", x509.ExtKeyUsageServerAuth)
-	f.ClientCert, f.ClientKey = issue("client", x509.ExtKeyUsageClientAuth)
-	return f
-}
-
-func ecKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
-func writePEMFile(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	writeFile(t, path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-}
-
-// httpsClient trusts f's CA and, with withCert, presents the client
-// certificate.
-func (f *tlsFiles) httpsClient(t *testing.T, withCert bool) *http.Client {
-	t.Helper()
-	cfg := &tls.Config{RootCAs: f.roots}
-	if withCert {
-		pair, err := tls.LoadX509KeyPair(f.ClientCert, f.ClientKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+// httpsClient trusts pki's CA and presents certs, if any.
+func httpsClient(pki *pkitest.PKI, certs ...tls.Certificate) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pki.CertPool(), Certificates: certs},
+	}}
 }
 
 // startKMSTLS starts `coffer kms` with extra arguments on a fresh data dir
@@ -184,8 +95,8 @@ func kmsSDK(k *kmsProcess, client *http.Client) *kms.Client {
 // the AWS CLI trusting the test CA (--ca-bundle); plain HTTP gets nowhere.
 func TestKMSHTTPS(t *testing.T) {
 	skipIfShort(t)
-	pki := newTLSFiles(t)
-	k := startKMSTLS(t, pki.httpsClient(t, false), "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey)
+	pki := pkitest.New(t)
+	k := startKMSTLS(t, httpsClient(pki), "--tls-cert", pki.Server.CertFile, "--tls-key", pki.Server.KeyFile)
 
 	t.Run("plain HTTP is refused", func(t *testing.T) {
 		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + k.Addr + "/health/ready")
@@ -204,7 +115,7 @@ func TestKMSHTTPS(t *testing.T) {
 	})
 	t.Run("AWS CLI with --ca-bundle", func(t *testing.T) {
 		cli := kmsCLI(t, k)
-		cli.args = append([]string{"--ca-bundle", pki.CA}, cli.args...)
+		cli.args = append([]string{"--ca-bundle", pki.CAFile}, cli.args...)
 		work := t.TempDir()
 		var created cliKeyMetadata
 		decodeJSON(t, cli.Run(t, "create-key", "--description", "over https"), &created)
@@ -241,9 +152,9 @@ func TestKMSHTTPS(t *testing.T) {
 // a client certificate from the CA works; without one the handshake fails.
 func TestKMSMutualTLS(t *testing.T) {
 	skipIfShort(t)
-	pki := newTLSFiles(t)
-	withCert := pki.httpsClient(t, true)
-	k := startKMSTLS(t, withCert, "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey, "--tls-client-ca", pki.CA)
+	pki := pkitest.New(t)
+	withCert := httpsClient(pki, pki.Client.TLS)
+	k := startKMSTLS(t, withCert, "--tls-cert", pki.Server.CertFile, "--tls-key", pki.Server.KeyFile, "--tls-client-ca", pki.CAFile)
 	ctx := t.Context()
 
 	t.Run("with a client certificate", func(t *testing.T) {
@@ -265,7 +176,7 @@ func TestKMSMutualTLS(t *testing.T) {
 		}
 	})
 	t.Run("without a client certificate", func(t *testing.T) {
-		_, err := kmsSDK(k, pki.httpsClient(t, false)).ListKeys(ctx, &kms.ListKeysInput{})
+		_, err := kmsSDK(k, httpsClient(pki)).ListKeys(ctx, &kms.ListKeysInput{})
 		if err == nil {
 			t.Fatal("ListKeys without a client certificate succeeded")
 		}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coffer-project/coffer/internal/pkitest"
 )
 
 // Root credentials every test server runs with.
@@ -107,11 +109,11 @@ func withEnv(env ...string) serverOption {
 
 // withTLS serves HTTPS with pki's server certificate; readiness is polled
 // trusting pki's CA.
-func withTLS(pki *tlsFiles) serverOption {
+func withTLS(pki *pkitest.PKI) serverOption {
 	return func(s *server) {
-		s.args = append(s.args, "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey)
+		s.args = append(s.args, "--tls-cert", pki.Server.CertFile, "--tls-key", pki.Server.KeyFile)
 		s.scheme = "https"
-		s.ready = pki.httpsClient(s.t, false)
+		s.ready = httpsClient(pki)
 		s.ready.Timeout = 2 * time.Second
 	}
 }

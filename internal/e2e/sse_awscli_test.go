@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/coffer-project/coffer/internal/pkitest"
 )
 
 // sseHead is what `aws s3api head-object` reports about an object's
@@ -253,10 +255,10 @@ func TestSSEAWSCLI(t *testing.T) {
 	})
 
 	t.Run("sse-c multipart over TLS", func(t *testing.T) {
-		pki := newTLSFiles(t)
+		pki := pkitest.New(t)
 		tsrv := startServer(t, withKMS(k), withTLS(pki))
 		tcli := awsCLI(t, tsrv)
-		tcli.args = append([]string{"--ca-bundle", pki.CA}, tcli.args...)
+		tcli.args = append([]string{"--ca-bundle", pki.CAFile}, tcli.args...)
 		dir := t.TempDir()
 		keyFile, keyMD5 := ssecKey(t, dir, "key", 750)
 		// Two parts: the CLI's multipart threshold is 8 MiB, and it reads

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/coffer-project/coffer/internal/kmsapi"
+	"github.com/coffer-project/coffer/internal/pkitest"
 )
 
 const (
@@ -303,10 +303,9 @@ func TestRemoteKMS(t *testing.T) {
 }
 
 func TestRemoteKMSOverMutualTLS(t *testing.T) {
-	pki := newTestPKI(t)
-	kmsCert, kmsKey := pki.issue(t, "kms", x509.ExtKeyUsageServerAuth)
-	clientCert, clientKey := pki.issue(t, "client", x509.ExtKeyUsageClientAuth)
-	kmsTLS, err := kmsapi.TLSConfig(kmsCert, kmsKey, pki.caFile)
+	pki := pkitest.New(t)
+	clientCert, clientKey := pki.Client.CertFile, pki.Client.KeyFile
+	kmsTLS, err := kmsapi.TLSConfig(pki.Server.CertFile, pki.Server.KeyFile, pki.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,14 +313,14 @@ func TestRemoteKMSOverMutualTLS(t *testing.T) {
 
 	t.Run("with the CA and a client certificate", func(t *testing.T) {
 		_, hs := startServer(t, Config{DataDir: filepath.Join(t.TempDir(), "data"),
-			KMS: KMSConfig{Endpoint: k.endpoint(), CAFile: pki.caFile, ClientCertFile: clientCert, ClientKeyFile: clientKey}})
+			KMS: KMSConfig{Endpoint: k.endpoint(), CAFile: pki.CAFile, ClientCertFile: clientCert, ClientKeyFile: clientKey}})
 		roundTrip(t, s3Client(hs), "mtls", "k", []byte("sealed under a key from a KMS reached over mTLS"))
 	})
 	for _, tt := range []struct {
 		name string
 		kms  KMSConfig
 	}{
-		{"without a client certificate", KMSConfig{Endpoint: k.endpoint(), CAFile: pki.caFile}},
+		{"without a client certificate", KMSConfig{Endpoint: k.endpoint(), CAFile: pki.CAFile}},
 		{"without the CA", KMSConfig{Endpoint: k.endpoint(), ClientCertFile: clientCert, ClientKeyFile: clientKey}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -347,9 +346,8 @@ func TestRemoteKMSOverMutualTLS(t *testing.T) {
 }
 
 func TestEmbeddedKMSServesTLSWithTheServersCertificate(t *testing.T) {
-	pki := newTestPKI(t)
-	certFile, keyFile := pki.issue(t, "server", x509.ExtKeyUsageServerAuth)
-	conf, err := TLSConfig(certFile, keyFile)
+	pki := pkitest.New(t)
+	conf, err := TLSConfig(pki.Server.CertFile, pki.Server.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,9 +358,7 @@ func TestEmbeddedKMSServesTLSWithTheServersCertificate(t *testing.T) {
 	roundTrip(t, s3Client(hs), "tls", "k", []byte("over https, keys over https"))
 
 	// A client trusting the CA reaches the embedded KMS's health check.
-	pool := x509.NewCertPool()
-	pool.AddCert(pki.ca)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.CertPool()}}}
 	resp, err := client.Get(srv.KMSEndpoint() + "/health/ready")
 	if err != nil {
 		t.Fatal(err)
@@ -374,12 +370,13 @@ func TestEmbeddedKMSServesTLSWithTheServersCertificate(t *testing.T) {
 }
 
 func TestPinnedTLSAcceptsOnlyTheServersCertificate(t *testing.T) {
-	pki := newTestPKI(t)
-	ours, err := TLSConfig(pki.issue(t, "ours", x509.ExtKeyUsageServerAuth))
+	pki := pkitest.New(t)
+	ours, err := TLSConfig(pki.Server.CertFile, pki.Server.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := TLSConfig(pki.issue(t, "other", x509.ExtKeyUsageServerAuth))
+	otherCert := pki.IssueServer(t)
+	other, err := TLSConfig(otherCert.CertFile, otherCert.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,20 +3,15 @@ package inproc
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -34,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/coffer-project/coffer/internal/pkitest"
 	"github.com/coffer-project/coffer/internal/server"
 )
 
@@ -68,6 +64,7 @@ type serverOptions struct {
 type testServer struct {
 	srv            *server.Server
 	plain, secure  *httptest.Server
+	pki            *pkitest.PKI // secure's certificate is for testDomain, *.testDomain and 127.0.0.1
 	region         string
 	access, secret string
 	checker        *responseChecker
@@ -100,7 +97,8 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 	ts.plain = httptest.NewUnstartedServer(h)
 	ts.plain.Start()
 	ts.secure = httptest.NewUnstartedServer(h)
-	ts.secure.TLS = &tls.Config{Certificates: []tls.Certificate{testCert(t).cert}}
+	ts.pki = pkitest.New(t, testDomain, "*."+testDomain)
+	ts.secure.TLS = &tls.Config{Certificates: []tls.Certificate{ts.pki.Server.TLS}}
 	ts.secure.StartTLS()
 	t.Cleanup(func() {
 		ts.plain.Close()
@@ -144,9 +142,7 @@ func (ts *testServer) client(st style) *client {
 		ForceAttemptHTTP2:   false,
 	}
 	if st.tls {
-		pool := x509.NewCertPool()
-		pool.AddCert(testCertOnce.leaf)
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+		tr.TLSClientConfig = &tls.Config{RootCAs: ts.pki.CertPool()}
 	}
 	c.http = &http.Client{
 		Transport: &checkingTransport{base: tr, checker: ts.checker},
@@ -488,58 +484,4 @@ func wantRawError(t testing.TB, resp *http.Response, body []byte, status int, co
 	if doc.Message == "" || doc.RequestID == "" || doc.RequestID != resp.Header.Get("X-Amz-Request-Id") {
 		t.Errorf("error document lacks Message/RequestId or RequestId ≠ x-amz-request-id %q: %q", resp.Header.Get("X-Amz-Request-Id"), body)
 	}
-}
-
-// --- TLS certificate for s3.test.local ---------------------------------------
-
-type certPair struct {
-	cert tls.Certificate
-	leaf *x509.Certificate
-}
-
-var testCertOnce struct {
-	sync.Once
-	certPair
-	err error
-}
-
-// testCert returns a self-signed certificate for testDomain, *.testDomain
-// and 127.0.0.1, generated once per test binary.
-func testCert(t testing.TB) certPair {
-	t.Helper()
-	testCertOnce.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			testCertOnce.err = err
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: testDomain},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-			DNSNames:              []string{testDomain, "*." + testDomain},
-			IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			testCertOnce.err = err
-			return
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			testCertOnce.err = err
-			return
-		}
-		testCertOnce.leaf = leaf
-		testCertOnce.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-	})
-	if testCertOnce.err != nil {
-		t.Fatalf("test certificate: %v", testCertOnce.err)
-	}
-	return testCertOnce.certPair
 }
