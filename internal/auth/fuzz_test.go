@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -61,6 +62,26 @@ func TestIsScopeDateEveryDay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzHeaderValues holds headerValues to http.Header.Values for every name
+// a signature may list.
+func FuzzHeaderValues(f *testing.F) {
+	for _, s := range []string{"x-amz-date", "content-type", "host", "x-amz-meta-a-b-", "-x", "a_b", "x--y", "1-a", strings.Repeat("a-", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if !isLowerToken(name) {
+			return
+		}
+		h := http.Header{}
+		h.Add(name, "v1")
+		h.Add(name, "v2")
+		h.Set("X-Other", "o")
+		if got, want := headerValues(h, name), h.Values(name); !slices.Equal(got, want) {
+			t.Fatalf("headerValues(%q) = %q, Header.Values = %q", name, got, want)
+		}
+	})
 }
 
 func FuzzParsePresignedQuery(f *testing.F) {

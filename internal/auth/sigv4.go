@@ -418,7 +418,7 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 			return strings.Join(r.TransferEncoding, ",")
 		}
 	}
-	vals := r.Header.Values(name)
+	vals := headerValues(r.Header, name)
 	if len(vals) == 1 {
 		return collapseSpaces(vals[0])
 	}
@@ -430,6 +430,26 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 		b.WriteString(collapseSpaces(v))
 	}
 	return b.String()
+}
+
+// headerValues returns h.Values(name) for a lower-case token name (a
+// signed header name), without allocating the canonical form of name as
+// h.Values does: the lookup by string(bytes) does not allocate.
+func headerValues(h http.Header, name string) []string {
+	var key [64]byte
+	if len(name) > len(key) {
+		return h.Values(name)
+	}
+	upper := true // as textproto.CanonicalMIMEHeaderKey for a token
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		key[i] = c
+		upper = c == '-'
+	}
+	return h[string(key[:len(name)])]
 }
 
 func collapseSpaces(s string) string {
