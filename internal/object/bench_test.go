@@ -68,7 +68,6 @@ func BenchmarkGet64MiB(b *testing.B) {
 			if _, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "big", Body: bytes.NewReader(data), Size: int64(len(data)), SSE: in}); err != nil {
 				b.Fatal(err)
 			}
-			buf := make([]byte, 32<<10)
 			b.SetBytes(int64(len(data)))
 			b.ResetTimer()
 			for b.Loop() {
@@ -76,7 +75,7 @@ func BenchmarkGet64MiB(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r.Body}, buf)
+				n, err := io.Copy(io.Discard, r.Body) // as s3api sends a body
 				r.Body.Close()
 				if err != nil || n != int64(len(data)) {
 					b.Fatalf("read %d bytes: %v", n, err)

@@ -142,6 +142,10 @@ func testEncryptionRoundTrip(t *testing.T, inlineMax int64) {
 						t.Fatalf("%d bytes: range read differs", n)
 					}
 				}
+				// io.Copy takes the body's WriteTo, as s3api does.
+				if got := copyBody(t, e, GetInput{Bucket: "b", Key: "k", Customer: readerFor(in)}); !bytes.Equal(got, data) {
+					t.Fatalf("%d bytes: io.Copy of the body differs", n)
+				}
 			}
 		})
 	}
@@ -505,11 +509,39 @@ func TestEncryptionTamperLater(t *testing.T) {
 	if len(got) == 0 || !bytes.HasPrefix(data, got) {
 		t.Fatalf("the read returned %d bytes that are not the original's prefix", len(got))
 	}
+	// The same through io.Copy (WriteTo).
+	r2, err := e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r2.Body); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("io.Copy of tampered data: %v, want ErrIntegrity", err)
+	}
+	if buf.Len() == 0 || !bytes.HasPrefix(data, buf.Bytes()) {
+		t.Fatalf("io.Copy wrote %d bytes that are not the original's prefix", buf.Len())
+	}
 	// A range that avoids the damage still reads.
 	rg := &s3.Range{First: 0, Last: 999}
 	if got, _ := e.read(GetInput{Bucket: "b", Key: "k", Range: rg}); got != string(data[:1000]) {
 		t.Fatal("an undamaged range reads back differently")
 	}
+}
+
+// copyBody reads a GetObject body with io.Copy (its WriteTo).
+func copyBody(t *testing.T, e *env, in GetInput) []byte {
+	t.Helper()
+	r, err := e.svc.GetObject(e.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r.Body); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // blobPath finds the file of a blob under dir.

@@ -2,7 +2,9 @@ package object
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/coffer-project/coffer/internal/blob"
@@ -201,4 +203,34 @@ func testGetPartNumberWithGaps(t *testing.T, inlineMax int64) {
 	}
 	_, err = e.svc.HeadObject(e.ctx, GetInput{Bucket: "b", Key: "k", PartNumber: 3})
 	wantErr(t, err, ErrInvalidRange)
+}
+
+// TestGetShortBlob: a blob shorter than its part fails the body, whether
+// it is read with Read or with io.Copy (WriteTo).
+func TestGetShortBlob(t *testing.T) {
+	e := newEnvWith(t, blobsOnly)
+	e.bucket("b", "")
+	v := e.put("b", "k", string(pattern(100<<10, 1)))
+	path := blobPath(t, e.fs.Dir(), v.Parts[0].BlobID)
+	if err := os.Truncate(path, 50<<10); err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []struct {
+		name string
+		fn   func(io.Reader) error
+	}{
+		{"Read", func(r io.Reader) error { _, err := io.ReadAll(struct{ io.Reader }{r}); return err }},
+		{"WriteTo", func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err }},
+	} {
+		t.Run(read.name, func(t *testing.T) {
+			r, err := e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Body.Close()
+			if err := read.fn(r.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("reading a short blob: %v, want io.ErrUnexpectedEOF", err)
+			}
+		})
+	}
 }

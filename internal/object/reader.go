@@ -78,6 +78,38 @@ func (r *partsReader) Read(p []byte) (int, error) {
 	return 0, r.err
 }
 
+// WriteTo implements io.WriterTo, which io.Copy prefers: each segment's
+// reader gets the destination itself, so a decrypting reader writes whole
+// packages straight from its buffer (no copy through the caller's) and a
+// plaintext blob may be sent with sendfile.
+func (r *partsReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.err == nil {
+		if r.cur == nil && r.openNext() != nil {
+			break
+		}
+		// Every segment reader yields exactly its segment's length.
+		n, err := io.Copy(w, r.cur)
+		total += n
+		r.left -= n
+		if err == nil && r.left != 0 {
+			err = fmt.Errorf("object: blob ended %d bytes early: %w", r.left, io.ErrUnexpectedEOF)
+		}
+		cerr := r.cur.Close()
+		r.cur = nil
+		if err == nil {
+			err = cerr
+		}
+		if err != nil {
+			r.err = err
+		}
+	}
+	if r.err == io.EOF {
+		return total, nil
+	}
+	return total, r.err
+}
+
 // openNext opens the next segment as cur, or sets r.err: io.EOF when
 // there is none.
 func (r *partsReader) openNext() error {
