@@ -140,6 +140,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		KMS:         s.kms,
 		KeyCacheTTL: cfg.KeyCacheTTL,
 	}
+	if plaintextForBenchmarks {
+		s.objects.KMS = nil
+		cfg.Logger.Warn("server: WARNING: built with -tags coffer_plaintext_bench: objects are stored UNENCRYPTED; for benchmark baselines only")
+	}
 	if err := s.objects.Recover(ctx); err != nil {
 		return nil, fmt.Errorf("server: recovery: %w", err)
 	}
