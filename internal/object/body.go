@@ -131,9 +131,11 @@ func (s *Service) storeBody(ctx context.Context, spec bodySpec) (storedBody, err
 			return storedBody{}, err
 		}
 		if spec.key != nil {
-			if data, err = s.encryptInline(data, spec.key, spec.part); err != nil {
+			plain := data
+			if data, err = sse.Encrypt(plain, spec.key, spec.part, s.Rand); err != nil {
 				return storedBody{}, err
 			}
+			clear(plain)
 		}
 		return storedBody{inline: data, size: br.n, etag: etag(), checksum: sum()}, nil
 	}
@@ -166,18 +168,6 @@ func storedSize(n int64, key []byte) int64 {
 	return sse.CiphertextSize(n)
 }
 
-// encryptInline encrypts a small body held in memory.
-func (s *Service) encryptInline(plain, key []byte, part int) ([]byte, error) {
-	r, err := sse.NewEncryptReader(bytes.NewReader(plain), key, part, s.Rand)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, sse.CiphertextSize(int64(len(plain))))
-	if _, err := io.ReadFull(r, out); err != nil {
-		return nil, fmt.Errorf("object: encrypt inline data: %w", err)
-	}
-	return out, nil
-}
 
 // readInline reads a body of the declared size (br.want == size) to its
 // verified end. The buffer has one byte more than size, so each Read has

@@ -229,3 +229,34 @@ func (e *encryptReader) seal(dst []byte, n int) int {
 	e.done = final
 	return n + tagSize
 }
+
+// Encrypt returns the encrypted stream of plain, exactly as
+// NewEncryptReader makes it (the same format, a fresh salt from random),
+// in a single allocation of CiphertextSize(len(plain)) bytes: for small
+// data already in memory, where a streaming reader's package buffer would
+// cost more than the data.
+func Encrypt(plain, objectKey []byte, part int, random io.Reader) ([]byte, error) {
+	if err := checkStreamArgs(objectKey, part); err != nil {
+		return nil, err
+	}
+	if random == nil {
+		random = rand.Reader
+	}
+	n := int64(len(plain))
+	out := make([]byte, headerSize, CiphertextSize(n))
+	out[0] = streamVersion1
+	if _, err := io.ReadFull(random, out[1:headerSize]); err != nil {
+		return nil, fmt.Errorf("sse: stream salt: %w", err)
+	}
+	aead, err := streamCipher(objectKey, out[1:headerSize], part)
+	if err != nil {
+		return nil, err
+	}
+	var nonce [gcmNonceSize]byte
+	last := packageCount(n) - 1
+	for i := int64(0); i <= last; i++ {
+		packageNonce(&nonce, i, i == last)
+		out = aead.Seal(out, nonce[:], plain[i*PackageSize:min((i+1)*PackageSize, n)], nil)
+	}
+	return out, nil
+}
