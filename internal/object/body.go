@@ -168,7 +168,6 @@ func storedSize(n int64, key []byte) int64 {
 	return sse.CiphertextSize(n)
 }
 
-
 // readInline reads a body of the declared size (br.want == size) to its
 // verified end. The buffer has one byte more than size, so each Read has
 // room to return data or the end: br fails a body that is longer than
