@@ -9,7 +9,7 @@ import (
 )
 
 // Chain wraps a service in what every coffer server shares: 100 Continue
-// for empty bodies, request IDs, panic recovery, the access log and request
+// for empty bodies, draining refused bodies (DrainUnread), request IDs, panic recovery, the access log and request
 // metrics (named prefix_*, registered in reg), and serves GET /health/live,
 // /health/ready and /metrics (reg) itself when probe(r) says the request is
 // meant for them (nil probe: every GET to those paths is).
@@ -32,5 +32,5 @@ func Chain(log *slog.Logger, reg *prometheus.Registry, prefix string, probe func
 		}
 		service.ServeHTTP(w, r)
 	})
-	return ContinueEmptyBodies(WithRequestID(Recover(log, Observe(log, m, root))))
+	return ContinueEmptyBodies(DrainUnread(WithRequestID(Recover(log, Observe(log, m, root)))))
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -107,5 +108,25 @@ func ContinueEmptyBodies(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusContinue)
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// MaxDrain is the most of a refused request's body DrainUnread reads.
+const MaxDrain = 16 << 20
+
+// DrainUnread reads and discards what the handler left unread of a request
+// body (at most MaxDrain bytes) after it has answered. A client still
+// sending an upload the server refused early (a missing SSE-C key, an
+// unknown upload ID) otherwise meets a closed connection, whose reset can
+// destroy the error response before the client reads it, and retries in
+// vain. Requests that sent "Expect: 100-continue" are left alone: their
+// client waits for our answer before sending the body, and net/http
+// closes the connection after a refusal.
+func DrainUnread(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Body != nil && r.ContentLength != 0 && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			_, _ = io.CopyN(io.Discard, r.Body, MaxDrain)
+		}
 	})
 }

@@ -52,3 +52,42 @@ func TestContinueEmptyBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainUnread: a handler refuses a 5 MiB upload without reading it;
+// the client sends it all, reads the refusal, and the connection still
+// serves the next request (net/http alone would close it, at the risk of
+// a reset that destroys the refusal). A body over MaxDrain is not read.
+func TestDrainUnread(t *testing.T) {
+	srv := httptest.NewServer(DrainUnread(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	const size = 5 << 20
+	go func() {
+		_, _ = conn.Write([]byte("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n"))
+		_, _ = conn.Write(make([]byte, size))
+		_, _ = conn.Write([]byte("GET /next HTTP/1.1\r\nHost: x\r\n\r\n"))
+	}()
+	br := bufio.NewReader(conn)
+	for _, want := range []int{http.StatusBadRequest, http.StatusOK} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("reading the response (want %d): %v", want, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("status %d, want %d", resp.StatusCode, want)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (h *handler) createMultipartUpload(q *request) error {
 		q.w.Header().Set("x-amz-checksum-algorithm", up.ChecksumAlgo)
 		q.w.Header().Set("x-amz-checksum-type", up.ChecksumType)
 	}
-	setSSEHeaders(q.w.Header(), up.Encryption, in.SSE.Customer)
+	setSSEHeaders(q.w.Header(), up.Encryption, in.SSE.Customer, withContext|withCustomer)
 	return writeXML(q.w, http.StatusOK, s3xml.InitiateMultipartUploadResult{
 		Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID,
 	})
@@ -114,7 +114,7 @@ func (h *handler) uploadPart(q *request) error {
 	if err != nil {
 		return err
 	}
-	setSSEHeaders(q.w.Header(), p.Encryption, customer)
+	setSSEHeaders(q.w.Header(), p.Encryption, customer, withCustomer)
 	q.w.Header().Set("ETag", quoteETag(p.ETag))
 	if p.Checksum.Algorithm != "" {
 		q.w.Header().Set(checksum.Algorithm(p.Checksum.Algorithm).Header(), p.Checksum.Value)
@@ -155,7 +155,7 @@ func (h *handler) uploadPartCopy(q *request) error {
 	if err != nil {
 		return err
 	}
-	setSSEHeaders(q.w.Header(), p.Encryption, in.Customer)
+	setSSEHeaders(q.w.Header(), p.Encryption, in.Customer, withCustomer)
 	if src.VersionID != "" && src.VersionID != "null" {
 		q.w.Header().Set("x-amz-copy-source-version-id", src.VersionID)
 	}
@@ -191,7 +191,7 @@ func (h *handler) completeMultipartUpload(q *request) error {
 		return err
 	}
 	setVersionHeaders(q.w.Header(), v)
-	setSSEHeaders(q.w.Header(), v.Encryption, nil)
+	setSSEHeaders(q.w.Header(), v.Encryption, nil, 0)
 	res := s3xml.CompleteMultipartUploadResult{
 		Location: location(q), Bucket: v.Bucket, Key: v.Key, ETag: quoteETag(v.ETag),
 	}

@@ -193,7 +193,7 @@ func (h *handler) putObject(q *request) error {
 		return err
 	}
 	setVersionHeaders(q.w.Header(), v)
-	setSSEHeaders(q.w.Header(), v.Encryption, in.SSE.Customer)
+	setSSEHeaders(q.w.Header(), v.Encryption, in.SSE.Customer, withContext|withCustomer)
 	q.w.Header().Set("ETag", quoteETag(v.ETag))
 	if in.Checksum.Algorithm != "" {
 		setChecksumHeaders(q.w.Header(), v.Checksum)
@@ -320,7 +320,7 @@ func (h *handler) getObject(q *request, head bool) error {
 	}
 	hd := q.w.Header()
 	setObjectHeaders(hd, res.Version)
-	setSSEHeaders(hd, res.Version.Encryption, in.Customer)
+	setSSEHeaders(hd, res.Version.Encryption, in.Customer, withCustomer)
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !res.Partial {
 		setChecksumHeaders(hd, res.Version.Checksum)
 	} else if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.PartNumber > 0 && in.PartNumber <= len(res.Version.Parts) {
@@ -515,7 +515,7 @@ func (h *handler) copyObject(q *request) error {
 		q.w.Header().Set("x-amz-copy-source-version-id", src.VersionID)
 	}
 	setVersionHeaders(q.w.Header(), v)
-	setSSEHeaders(q.w.Header(), v.Encryption, dst.SSE.Customer)
+	setSSEHeaders(q.w.Header(), v.Encryption, dst.SSE.Customer, withContext|withCustomer)
 	return writeXML(q.w, http.StatusOK, copyResult(v))
 }
 

@@ -102,22 +102,38 @@ func clearCustomerKey(ck *object.CustomerKey) {
 	}
 }
 
+// sseFields are the encryption response headers an operation has
+// besides the mode, key and bucket key, which all have.
+type sseFields uint8
+
+const (
+	// withContext: x-amz-server-side-encryption-context, which only
+	// PutObject, CopyObject and CreateMultipartUpload return.
+	withContext sseFields = 1 << iota
+	// withCustomer: the SSE-C algorithm and key MD5, which every object
+	// operation but CompleteMultipartUpload returns.
+	withCustomer
+)
+
 // setSSEHeaders writes the encryption response headers of an object or
 // upload encrypted as enc; ck is the SSE-C key the request carried.
-func setSSEHeaders(hd http.Header, enc meta.Encryption, ck *object.CustomerKey) {
+func setSSEHeaders(hd http.Header, enc meta.Encryption, ck *object.CustomerKey, fields sseFields) {
 	switch enc.Mode {
 	case meta.SSES3:
 		hd.Set("x-amz-server-side-encryption", meta.SSES3)
 	case meta.SSEKMS:
 		hd.Set("x-amz-server-side-encryption", meta.SSEKMS)
 		hd.Set("x-amz-server-side-encryption-aws-kms-key-id", enc.KMSKeyARN)
-		if enc.KMSContext != "" {
+		if enc.KMSContext != "" && fields&withContext != 0 {
 			hd.Set("x-amz-server-side-encryption-context", enc.KMSContext)
 		}
 		if enc.BucketKey {
 			hd.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
 		}
 	case meta.SSEC:
+		if fields&withCustomer == 0 {
+			return
+		}
 		hd.Set(ssecPrefix+"algorithm", "AES256")
 		if ck != nil {
 			hd.Set(ssecPrefix+"key-MD5", ck.KeyMD5)
