@@ -7,18 +7,20 @@ import (
 	"fmt"
 )
 
-const bucketCols = `name, owner, region, created, versioning, tags, encryption`
+const bucketCols = `name, owner, region, created, versioning, tags, encryption, policy`
 
 func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 	var (
 		b                Bucket
 		created          int64
 		tags, encryption sql.NullString
+		policy           sql.NullString
 	)
-	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption); err != nil {
+	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption, &policy); err != nil {
 		return Bucket{}, err
 	}
 	b.Created = fromNanos(created)
+	b.Policy = policy.String
 	var err error
 	if b.Tags, err = decodeTags(tags); err != nil {
 		return Bucket{}, err
@@ -73,8 +75,8 @@ func (s *SQL) CreateBucket(ctx context.Context, b Bucket) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption)
+		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy))
 		return err
 	})
 	if err != nil {
@@ -121,8 +123,8 @@ func (s *SQL) UpdateBucket(ctx context.Context, name string, fn func(*Bucket) er
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ? WHERE name = ?`,
-			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, name)
+		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ?, policy = ? WHERE name = ?`,
+			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), name)
 		return err
 	})
 	if fnErr != nil {

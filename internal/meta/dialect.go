@@ -33,7 +33,8 @@ type dialect struct {
 //   - 2: inline_data on version_parts and upload_parts; the blob_id
 //     indexes became partial (only parts that have a blob).
 //   - 3: buckets.encryption, versions.sse and uploads.sse.
-const schemaVersion = 3
+//   - 4: buckets.policy.
+const schemaVersion = 4
 
 // sqliteDialect is the embedded database.
 //
@@ -69,6 +70,9 @@ const schemaVersion = 3
 //     (Encryption; NULL = plaintext): mode, KMS key and context, and the
 //     object key only in sealed form: no usable secret.
 //     They are read with every row, listings included: they are small.
+//   - buckets.policy is the bucket policy document verbatim
+//     (Bucket.Policy; NULL = none), at most 20 KiB, checked by package
+//     object; the store never looks inside.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
 //     headers, user metadata, tags and encryption (NULL = none), under
 //     the fixed field names of encode.go.
@@ -80,8 +84,8 @@ const schemaVersion = 3
 // JSON columns (headers, user_meta, tags, encryption, sse) stay TEXT: no
 // query looks inside them, so JSONB would only cost a parse per write, and
 // TEXT keeps the stored bytes exactly as encode.go wrote them. The
-// migration to version 3 is the same ALTER TABLE … ADD COLUMN … TEXT
-// statements. beginRead is BEGIN ISOLATION LEVEL REPEATABLE READ READ
+// migrations to versions 3 and 4 are the same ALTER TABLE … ADD COLUMN …
+// TEXT statements. beginRead is BEGIN ISOLATION LEVEL REPEATABLE READ READ
 // ONLY, beginWrite plain BEGIN.
 var sqliteDialect = dialect{
 	name:       "sqlite",
@@ -97,7 +101,8 @@ var sqliteDialect = dialect{
 			created    INTEGER NOT NULL,
 			versioning TEXT NOT NULL,
 			tags       TEXT,
-			encryption TEXT
+			encryption TEXT,
+			policy     TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
 		`CREATE TABLE IF NOT EXISTS versions (
@@ -189,6 +194,9 @@ var sqliteDialect = dialect{
 			`ALTER TABLE buckets ADD COLUMN encryption TEXT`,
 			`ALTER TABLE versions ADD COLUMN sse TEXT`,
 			`ALTER TABLE uploads ADD COLUMN sse TEXT`,
+		},
+		3: {
+			`ALTER TABLE buckets ADD COLUMN policy TEXT`,
 		},
 	},
 }

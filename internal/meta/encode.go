@@ -28,6 +28,11 @@ func fromNanos(ns int64) time.Time {
 // normTime is what a time reads back as after a round trip.
 func normTime(t time.Time) time.Time { return fromNanos(toNanos(t)) }
 
+// nullString stores "" as NULL, for optional TEXT columns kept verbatim.
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1

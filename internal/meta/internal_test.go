@@ -208,6 +208,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s.stopCommitter()
 	w := &txn{ctx: ctx, c: s.w, d: s.d}
 	for _, q := range []string{
+		`ALTER TABLE buckets DROP COLUMN policy`,
 		`ALTER TABLE buckets DROP COLUMN encryption`,
 		`ALTER TABLE versions DROP COLUMN sse`,
 		`ALTER TABLE uploads DROP COLUMN sse`,

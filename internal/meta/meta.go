@@ -71,6 +71,9 @@ type Bucket struct {
 	// Encryption is the bucket's default encryption configuration
 	// (PutBucketEncryption); nil means the default, SSE-S3.
 	Encryption *BucketEncryption
+	// Policy is the bucket policy document exactly as the owner put it
+	// (PutBucketPolicy); "" means none. The store does not parse it.
+	Policy string
 }
 
 // BucketEncryption is a bucket's default encryption rule.

@@ -175,6 +175,9 @@ func TestMigrateFromVersion2(t *testing.T) {
 	if err != nil || b.Encryption != nil || b.Owner != "o" {
 		t.Fatalf("old bucket = %+v, %v; want it without encryption", b, err)
 	}
+	if b.Policy != "" {
+		t.Fatalf("old bucket policy = %q, want none", b.Policy)
+	}
 	old, err := s.GetVersion(ctx, "b", "old", "")
 	if err != nil || !reflect.DeepEqual(old.Encryption, Encryption{}) || old.Headers.ContentType != "text/plain" ||
 		len(old.Parts) != 1 || old.Parts[0].BlobID != "blob-1" {
@@ -232,5 +235,63 @@ func TestMigrateFromVersion2(t *testing.T) {
 		if got, want := tableColumns(t, path, table), tableColumns(t, fresh, table); !slices.Equal(got, want) {
 			t.Errorf("%s columns after migration = %q, want %q", table, got, want)
 		}
+	}
+}
+
+// schemaV3 is the layout of schema version 3, frozen as released: version
+// 2's tables with the encryption columns added last.
+var schemaV3 = append(slices.Clone(schemaV2),
+	`ALTER TABLE buckets ADD COLUMN encryption TEXT`,
+	`ALTER TABLE versions ADD COLUMN sse TEXT`,
+	`ALTER TABLE uploads ADD COLUMN sse TEXT`,
+)
+
+// TestMigrateFromVersion3 opens a database of the version 3 layout (no
+// bucket policy column): its buckets read back with their encryption rule
+// and no policy, a policy can then be stored, and the migrated table has
+// the columns of a new one.
+func TestMigrateFromVersion3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	execSQLite(t, path, append(slices.Clone(schemaV3),
+		`INSERT INTO schema_version (version) VALUES (3)`,
+		`INSERT INTO buckets (name, owner, region, created, versioning, tags, encryption) VALUES ('b', 'o', '', 1, '', NULL, '{"alg":"AES256"}')`,
+	)...)
+
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	err = s.read(ctx, func(t *txn) error { return t.scanOne(`SELECT version FROM schema_version`, nil, &v) })
+	if err != nil || v != schemaVersion {
+		t.Fatalf("schema version = %d, %v; want %d", v, err, schemaVersion)
+	}
+	b, err := s.GetBucket(ctx, "b")
+	if err != nil || b.Policy != "" || b.Encryption == nil || b.Encryption.Algorithm != SSES3 {
+		t.Fatalf("old bucket = %+v, %v; want its SSE-S3 rule and no policy", b, err)
+	}
+	const doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
+	if err := s.UpdateBucket(ctx, "b", func(b *Bucket) error { b.Policy = doc; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.GetBucket(ctx, "b"); err != nil || b.Policy != doc || b.Encryption == nil {
+		t.Fatalf("bucket after migration = %+v, %v; want the policy stored", b, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	fs, err := OpenSQLite(ctx, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tableColumns(t, path, "buckets"), tableColumns(t, fresh, "buckets"); !slices.Equal(got, want) {
+		t.Errorf("buckets columns after migration = %q, want %q", got, want)
 	}
 }

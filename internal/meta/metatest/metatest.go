@@ -190,6 +190,10 @@ const (
 	s3KeyARN  = "arn:aws:kms:us-east-1:111122223333:key/aws-s3-owned"
 )
 
+// bucketPolicy is a policy document with the whitespace, Unicode and
+// ordering a client may send; the store must keep it byte for byte.
+const bucketPolicy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Sid\": \"Öffentlich\", \"Effect\": \"Allow\", \"Principal\": \"*\",\n\t\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]\n}"
+
 // Encryption values as package object writes them, each call fresh.
 func sseS3() meta.Encryption {
 	return meta.Encryption{Mode: meta.SSES3, KMSKeyARN: s3KeyARN, DataKey: bytesOf(0xf0, 184), SealedKey: bytesOf(0x10, 64)}
@@ -318,6 +322,7 @@ var bucketTests = []test{
 				Encryption: &meta.BucketEncryption{}}},
 			{"empty blocked list is not nil", meta.Bucket{Name: "emptyblocked", Owner: "bob", Created: t0,
 				Encryption: &meta.BucketEncryption{Algorithm: meta.SSES3, BlockedEncryptionTypes: []string{}}}},
+			{"policy kept verbatim", meta.Bucket{Name: "withpolicy", Owner: "bob", Created: t0, Policy: bucketPolicy}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -465,6 +470,48 @@ var bucketTests = []test{
 		if bs, _ := s.ListBuckets(ctx, "alice", meta.ListPage{Limit: 1}); len(bs) != 1 || bs[0].Encryption != nil {
 			t.Fatalf("listed after clearing = %+v", bs)
 		}
+	}},
+	{"Policy", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		mustCreateBucket(t, s, "c", "alice")
+		assertPolicy := func(t *testing.T, what, want string) {
+			t.Helper()
+			got, err := s.GetBucket(ctx, "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Policy != want {
+				t.Fatalf("%s: Policy = %q, want %q", what, got.Policy, want)
+			}
+		}
+		setPolicy := func(t *testing.T, doc string) {
+			t.Helper()
+			if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Policy = doc; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertPolicy(t, "new bucket", "")
+		setPolicy(t, bucketPolicy)
+		assertPolicy(t, "set", bucketPolicy)
+
+		// Other updates keep it; a failed update stores none of its changes.
+		if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Versioning = meta.VersioningEnabled; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		assertPolicy(t, "after a versioning update", bucketPolicy)
+		fnErr := errors.New("refused")
+		if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Policy = ""; return fnErr }); err != fnErr {
+			t.Fatalf("UpdateBucket = %v, want fn's error unchanged", err)
+		}
+		assertPolicy(t, "after a failed update", bucketPolicy)
+
+		bs, err := s.ListBuckets(ctx, "alice", meta.ListPage{})
+		if err != nil || len(bs) != 2 || bs[0].Policy != bucketPolicy || bs[1].Policy != "" {
+			t.Fatalf("ListBuckets = %+v, %v; want b with the policy, c without", bs, err)
+		}
+		setPolicy(t, "")
+		assertPolicy(t, "deleted", "")
 	}},
 	{"DeleteRules", func(t *testing.T, s meta.Store) {
 		ctx := context.Background()
