@@ -100,13 +100,17 @@ type StatementInfo struct {
 	Resources   []string // the NotResource list if NotResource
 	NotResource bool
 	Conditions  []string // "Operator key" pairs
+	// Everyone is true when the statement names every principal: Principal
+	// "*" or {"AWS": "*"}, or a NotPrincipal (everyone but those listed).
+	Everyone bool
 }
 
 // Statements summarises p's statements in document order.
 func (p *Policy) Statements() []StatementInfo {
 	out := make([]StatementInfo, len(p.statements))
 	for i, st := range p.statements {
-		info := StatementInfo{Sid: st.sid, Effect: st.effect, NotAction: st.notAction, NotResource: st.notRes}
+		info := StatementInfo{Sid: st.sid, Effect: st.effect, NotAction: st.notAction, NotResource: st.notRes,
+			Everyone: st.principal != nil && st.principal.all || st.notPrincipal != nil}
 		for _, a := range st.actions {
 			info.Actions = append(info.Actions, a.String())
 		}

@@ -145,7 +145,7 @@ func TestStatements(t *testing.T) {
 	}
 	want := []StatementInfo{
 		{Sid: "r", Effect: Allow, Actions: []string{"s3:getobject", "s3:list*"}, Resources: []string{"arn:aws:s3:::b/${aws:username}/*"},
-			Conditions: []string{"StringLike s3:prefix"}},
+			Conditions: []string{"StringLike s3:prefix"}, Everyone: true},
 		{Effect: Deny, Actions: []string{"s3:*"}, NotAction: true, Resources: []string{"arn:aws:s3:::b"}, NotResource: true},
 	}
 	if got := p.Statements(); !reflect.DeepEqual(got, want) {
