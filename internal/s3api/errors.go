@@ -39,6 +39,7 @@ var errorCodes = []struct {
 	{auth.ErrMalformedChunk, s3err.IncompleteBody, ""},
 	{auth.ErrMissingDecodedLength, s3err.MissingContentLength, ""},
 	{auth.ErrMalformedTrailer, s3err.MalformedTrailerError, ""},
+	{errAccessDenied, s3err.AccessDenied, "Access Denied"},
 	{errWrongService, s3err.InvalidRequest, "The credential scope names a service this endpoint does not serve."},
 
 	// Vocabulary.
@@ -80,6 +81,8 @@ var errorCodes = []struct {
 	{object.ErrInvalidRequest, s3err.InvalidRequest, ""},
 	{object.ErrInvalidTag, s3err.InvalidTag, ""},
 	{object.ErrNotImplemented, s3err.NotImplemented, ""},
+	{object.ErrNoSuchBucketPolicy, s3err.NoSuchBucketPolicy, ""},
+	{object.ErrMalformedPolicy, s3err.MalformedPolicy, ""},
 
 	// Encryption.
 	{object.ErrSSECRequired, s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."},
@@ -90,7 +93,7 @@ var errorCodes = []struct {
 
 // detailed marks engine errors whose own message is meant for the client
 // (for example which checksum did not match).
-var detailed = []error{object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag}
+var detailed = []error{object.ErrMalformedPolicy, object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag}
 
 // toS3 turns any error into the S3 error sent to the client. Unknown
 // errors become InternalError; their cause is logged, never sent.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,6 +30,9 @@ type Config struct {
 	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests, for
 	// local testing; S3 refuses them.
 	AllowSSECOverHTTP bool
+	// Now is the clock of aws:CurrentTime and aws:EpochTime; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Limits of request bodies the server parses (objects stream instead).
@@ -41,6 +45,14 @@ type handler struct {
 	obj               *object.Service
 	log               *slog.Logger
 	allowSSECOverHTTP bool
+	policies          policyCache
+}
+
+func (h *handler) now() time.Time {
+	if h.cfg.Now != nil {
+		return h.cfg.Now()
+	}
+	return time.Now()
 }
 
 // New returns the server's root handler: health, metrics and the S3 API,
@@ -83,16 +95,16 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	defer res.Body.Close()
 	info.Principal = res.Principal.ARN
-	if res.Principal.Anonymous {
-		h.writeError(w, r, op, auth.ErrMissingAuth)
-		return
-	}
-	if res.Service != "s3" {
+	if !res.Principal.Anonymous && res.Service != "s3" {
 		h.writeError(w, r, op, errWrongService)
 		return
 	}
-	if res.Region != h.cfg.Region {
+	if !res.Principal.Anonymous && res.Region != h.cfg.Region {
 		h.writeError(w, r, op, wrongRegion(res, h.cfg.Region))
+		return
+	}
+	if err := h.authorize(r, op, res); err != nil {
+		h.writeError(w, r, op, err)
 		return
 	}
 	req := &request{op: op, auth: res, r: r, w: w}
@@ -131,6 +143,14 @@ func (h *handler) dispatch(q *request) error {
 		return h.putBucketEncryption(q)
 	case OpDeleteBucketEncryption:
 		return h.deleteBucketEncryption(q)
+	case OpGetBucketPolicy:
+		return h.getBucketPolicy(q)
+	case OpPutBucketPolicy:
+		return h.putBucketPolicy(q)
+	case OpDeleteBucketPolicy:
+		return h.deleteBucketPolicy(q)
+	case OpGetBucketPolicyStatus:
+		return h.getBucketPolicyStatus(q)
 	case OpListObjects:
 		return h.listObjects(q, false)
 	case OpListObjectsV2:

@@ -26,6 +26,10 @@ const (
 	OpGetBucketEncryption
 	OpPutBucketEncryption
 	OpDeleteBucketEncryption
+	OpGetBucketPolicy
+	OpPutBucketPolicy
+	OpDeleteBucketPolicy
+	OpGetBucketPolicyStatus
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -64,6 +68,10 @@ var kindNames = [kindCount]string{
 	OpGetBucketEncryption:     "GetBucketEncryption",
 	OpPutBucketEncryption:     "PutBucketEncryption",
 	OpDeleteBucketEncryption:  "DeleteBucketEncryption",
+	OpGetBucketPolicy:         "GetBucketPolicy",
+	OpPutBucketPolicy:         "PutBucketPolicy",
+	OpDeleteBucketPolicy:      "DeleteBucketPolicy",
+	OpGetBucketPolicyStatus:   "GetBucketPolicyStatus",
 	OpListObjects:             "ListObjects",
 	OpListObjectsV2:           "ListObjectsV2",
 	OpListObjectVersions:      "ListObjectVersions",
@@ -119,6 +127,14 @@ func (k Kind) Action() string {
 		return "s3:GetEncryptionConfiguration"
 	case OpPutBucketEncryption, OpDeleteBucketEncryption:
 		return "s3:PutEncryptionConfiguration"
+	case OpGetBucketPolicy:
+		return "s3:GetBucketPolicy"
+	case OpPutBucketPolicy:
+		return "s3:PutBucketPolicy"
+	case OpDeleteBucketPolicy:
+		return "s3:DeleteBucketPolicy"
+	case OpGetBucketPolicyStatus:
+		return "s3:GetBucketPolicyStatus"
 	case OpCreateBucket:
 		return "s3:CreateBucket"
 	case OpDeleteBucket:
@@ -168,8 +184,8 @@ func (e *ResolveError) Error() string { return e.Msg }
 // coffer does not serve yet; they must not fall through to ListObjects.
 var bucketSubresources = []string{
 	"acl", "accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
-	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
-	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "session",
+	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"publicAccessBlock", "replication", "requestPayment", "website", "session",
 	"restore", "legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
 }
 
@@ -230,6 +246,10 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpGetBucketTagging
 		case has("encryption"):
 			return OpGetBucketEncryption
+		case has("policy"):
+			return OpGetBucketPolicy
+		case has("policyStatus"):
+			return OpGetBucketPolicyStatus
 		case has("versions"):
 			return OpListObjectVersions
 		case has("uploads"):
@@ -249,6 +269,10 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpPutBucketTagging
 		case has("encryption"):
 			return OpPutBucketEncryption
+		case has("policy"):
+			return OpPutBucketPolicy
+		case has("policyStatus"):
+			return OpUnknown // read-only: not a CreateBucket
 		default:
 			return OpCreateBucket
 		}
@@ -258,6 +282,10 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpDeleteBucketTagging
 		case has("encryption"):
 			return OpDeleteBucketEncryption
+		case has("policy"):
+			return OpDeleteBucketPolicy
+		case has("policyStatus"):
+			return OpUnknown // read-only: never a DeleteBucket
 		default:
 			return OpDeleteBucket
 		}

@@ -32,6 +32,14 @@ func TestResolve(t *testing.T) {
 		{name: "delete bucket encryption", method: "DELETE", target: "/b?encryption", want: OpDeleteBucketEncryption, bucket: "b"},
 		{name: "bucket encryption virtual host", method: "GET", host: "b.s3.local", domain: "s3.local", target: "/?encryption", want: OpGetBucketEncryption, bucket: "b"},
 		{name: "post bucket encryption", method: "POST", target: "/b?encryption", bucket: "b", wantErr: true},
+		{name: "get bucket policy", method: "GET", target: "/b?policy", want: OpGetBucketPolicy, bucket: "b"},
+		{name: "put bucket policy", method: "PUT", target: "/b?policy", want: OpPutBucketPolicy, bucket: "b"},
+		{name: "delete bucket policy", method: "DELETE", target: "/b/?policy=", want: OpDeleteBucketPolicy, bucket: "b"},
+		{name: "bucket policy virtual host", method: "PUT", host: "b.s3.local", domain: "s3.local", target: "/?policy", want: OpPutBucketPolicy, bucket: "b"},
+		{name: "get bucket policy status", method: "GET", target: "/b?policyStatus", want: OpGetBucketPolicyStatus, bucket: "b"},
+		{name: "post bucket policy", method: "POST", target: "/b?policy", bucket: "b", wantErr: true},
+		{name: "put bucket policy status", method: "PUT", target: "/b?policyStatus", bucket: "b", wantErr: true},
+		{name: "delete bucket policy status", method: "DELETE", target: "/b?policyStatus", bucket: "b", wantErr: true},
 		{name: "list v1", method: "GET", target: "/b?prefix=a", want: OpListObjects, bucket: "b"},
 		{name: "list v2", method: "GET", target: "/b?list-type=2", want: OpListObjectsV2, bucket: "b"},
 		{name: "versions", method: "GET", target: "/b?versions", want: OpListObjectVersions, bucket: "b"},
@@ -96,6 +104,10 @@ func TestActions(t *testing.T) {
 		OpGetBucketEncryption:    "s3:GetEncryptionConfiguration",
 		OpPutBucketEncryption:    "s3:PutEncryptionConfiguration",
 		OpDeleteBucketEncryption: "s3:PutEncryptionConfiguration",
+		OpGetBucketPolicy:        "s3:GetBucketPolicy",
+		OpPutBucketPolicy:        "s3:PutBucketPolicy",
+		OpDeleteBucketPolicy:     "s3:DeleteBucketPolicy",
+		OpGetBucketPolicyStatus:  "s3:GetBucketPolicyStatus",
 	} {
 		if got := k.Action(); got != want {
 			t.Errorf("%v.Action() = %q, want %q", k, got, want)

@@ -113,3 +113,9 @@ type Tag struct {
 	Value   string    `xml:"Value"`
 	Unknown []Unknown `xml:",any"`
 }
+
+// PolicyStatus is the GetBucketPolicyStatus response.
+type PolicyStatus struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ PolicyStatus"`
+	IsPublic bool     `xml:"IsPublic"`
+}

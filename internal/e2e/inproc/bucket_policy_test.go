@@ -1,0 +1,277 @@
+package inproc
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// policyDoc wraps statements into a bucket policy document.
+func policyDoc(statements ...string) string {
+	return `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
+}
+
+// policyBucket creates bucket "pol" holding public/a.txt and private/b.txt.
+func policyBucket(t *testing.T, c *client) {
+	t.Helper()
+	_, err := c.s3.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("pol")})
+	must(t, err, "CreateBucket")
+	for _, k := range []string{"public/a.txt", "private/b.txt"} {
+		_, err := c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String(k), Body: strings.NewReader("data of " + k)})
+		must(t, err, "PutObject "+k)
+	}
+}
+
+func (c *client) putPolicy(t *testing.T, doc string) {
+	t.Helper()
+	_, err := c.s3.PutBucketPolicy(ctx(t), &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc)})
+	must(t, err, "PutBucketPolicy")
+}
+
+// anon sends an unsigned request for path (with query) and returns the
+// status and body.
+func (c *client) anon(t *testing.T, method, path string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx(t), method, c.endpoint+path, strings.NewReader(""))
+	must(t, err, "NewRequest")
+	if method != http.MethodPut {
+		req.Body, req.ContentLength = nil, 0
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	must(t, err, method+" "+path)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func wantStatus(t *testing.T, what string, got, want int, body string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: status %d, want %d (%.300s)", what, got, want, body)
+	}
+}
+
+const publicReadPolicy = `{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*"}`
+
+func TestBucketPolicyAnonymousReadOnly(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+
+	// Without a policy anonymous requests are refused.
+	code, body := c.anon(t, "GET", "/pol/public/a.txt", nil)
+	wantStatus(t, "anonymous GET without a policy", code, 403, body)
+
+	c.putPolicy(t, policyDoc(publicReadPolicy))
+	code, body = c.anon(t, "GET", "/pol/public/a.txt", nil)
+	wantStatus(t, "anonymous GET", code, 200, body)
+	if body != "data of public/a.txt" {
+		t.Errorf("anonymous GET body = %q", body)
+	}
+	code, _ = c.anon(t, "HEAD", "/pol/private/b.txt", nil)
+	wantStatus(t, "anonymous HEAD", code, 200, "")
+	code, body = c.anon(t, "PUT", "/pol/public/new.txt", nil)
+	wantStatus(t, "anonymous PUT", code, 403, body)
+	if !strings.Contains(body, "<Code>AccessDenied</Code>") || !strings.Contains(body, "<Message>Access Denied</Message>") {
+		t.Errorf("anonymous PUT body = %s", body)
+	}
+	code, body = c.anon(t, "GET", "/pol?list-type=2", nil)
+	wantStatus(t, "anonymous ListObjectsV2", code, 403, body)
+	code, body = c.anon(t, "GET", "/pol?policy", nil)
+	wantStatus(t, "anonymous GetBucketPolicy", code, 403, body)
+	code, body = c.anon(t, "GET", "/", nil)
+	wantStatus(t, "anonymous ListBuckets", code, 403, body)
+
+	// Listing too once the policy says so.
+	c.putPolicy(t, policyDoc(publicReadPolicy,
+		`{"Sid":"List","Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::pol"}`))
+	code, body = c.anon(t, "GET", "/pol?list-type=2", nil)
+	wantStatus(t, "anonymous ListObjectsV2 when listed", code, 200, body)
+	if !strings.Contains(body, "<Key>private/b.txt</Key>") {
+		t.Errorf("listing = %s", body)
+	}
+
+	// The owner is unaffected by a policy that only allows.
+	_, err := c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("k"), Body: strings.NewReader("x")})
+	must(t, err, "owner PutObject")
+}
+
+func TestBucketPolicyDenyBindsOwnerRoot(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Sid":"NoOne","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::pol","arn:aws:s3:::pol/*"]}`))
+
+	_, err := c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	wantAPIError(t, err, 403, "AccessDenied")
+	_, err = c.s3.ListObjectsV2(ctx(t), &s3.ListObjectsV2Input{Bucket: aws.String("pol")})
+	wantAPIError(t, err, 403, "AccessDenied")
+	_, err = c.s3.DeleteBucket(ctx(t), &s3.DeleteBucketInput{Bucket: aws.String("pol")})
+	wantAPIError(t, err, 403, "AccessDenied")
+
+	// The root user can still read and remove the policy.
+	got, err := c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
+	must(t, err, "GetBucketPolicy")
+	if !strings.Contains(aws.ToString(got.Policy), `"NoOne"`) {
+		t.Errorf("GetBucketPolicy = %s", aws.ToString(got.Policy))
+	}
+	_, err = c.s3.DeleteBucketPolicy(ctx(t), &s3.DeleteBucketPolicyInput{Bucket: aws.String("pol")})
+	must(t, err, "DeleteBucketPolicy")
+	_, err = c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	must(t, err, "GetObject after recovery")
+	_, err = c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
+	wantAPIError(t, err, 404, "NoSuchBucketPolicy")
+}
+
+func TestBucketPolicySourceIP(t *testing.T) {
+	tests := []struct {
+		name, cidr string
+		want       int
+	}{
+		{"loopback allowed", "127.0.0.0/8", 200},
+		{"range without the client denied", "10.0.0.0/8", 403},
+		{"IPv6 range only denied", "2001:db8::/32", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestServer(t, serverOptions{}).client(styles[0])
+			policyBucket(t, c)
+			c.putPolicy(t, policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+				"Condition":{"IpAddress":{"aws:SourceIp":"`+tt.cidr+`"}}}`))
+			code, body := c.anon(t, "GET", "/pol/public/a.txt", nil)
+			wantStatus(t, "anonymous GET", code, tt.want, body)
+		})
+	}
+	// A Deny outside an address range binds the owner too.
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::pol/*",
+		"Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`))
+	_, err := c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	wantAPIError(t, err, 403, "AccessDenied")
+}
+
+func TestBucketPolicyReferer(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+		"Condition":{"StringLike":{"aws:Referer":["https://www.example.com/*","https://example.com/*"]}}}`))
+	for _, tt := range []struct {
+		name, referer string
+		want          int
+	}{
+		{"right referer", "https://www.example.com/page.html", 200},
+		{"other site", "https://evil.example.net/", 403},
+		{"no referer", "", 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.referer != "" {
+				h["Referer"] = tt.referer
+			}
+			code, body := c.anon(t, "GET", "/pol/public/a.txt", h)
+			wantStatus(t, "anonymous GET", code, tt.want, body)
+		})
+	}
+}
+
+func TestBucketPolicyListPrefix(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::pol",
+		"Condition":{"StringEquals":{"s3:prefix":"public/"}}}`))
+	for _, tt := range []struct {
+		name, query string
+		want        int
+	}{
+		{"allowed prefix", "?list-type=2&prefix=public/", 200},
+		{"allowed prefix, v1", "?prefix=public/", 200},
+		{"other prefix", "?list-type=2&prefix=private/", 403},
+		{"no prefix", "?list-type=2", 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := c.anon(t, "GET", "/pol"+tt.query, nil)
+			wantStatus(t, "anonymous list", code, tt.want, body)
+			if code == 200 && (!strings.Contains(body, "public/a.txt") || strings.Contains(body, "private/")) {
+				t.Errorf("listing = %s", body)
+			}
+		})
+	}
+}
+
+func TestBucketPolicySecureTransport(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	plain, secure := ts.client(styles[0]), ts.client(styles[2])
+	policyBucket(t, plain)
+	plain.putPolicy(t, policyDoc(`{"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::pol","arn:aws:s3:::pol/*"],
+		"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`))
+	_, err := plain.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	wantAPIError(t, err, 403, "AccessDenied")
+	out, err := secure.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	must(t, err, "GetObject over TLS")
+	out.Body.Close()
+	_, err = secure.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("t"), Body: strings.NewReader("x")})
+	must(t, err, "PutObject over TLS")
+}
+
+func TestBucketPolicyMalformed(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	big := policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+		"Condition":{"StringLike":{"aws:Referer":"` + strings.Repeat("x", 20<<10) + `"}}}`)
+	for _, tt := range []struct{ name, doc, msg string }{
+		{"unknown action", policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObjekt","Resource":"arn:aws:s3:::pol/*"}`), "Policy has invalid action"},
+		{"resource outside the bucket", policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}`), "Policy has invalid resource"},
+		{"unknown condition operator", policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+			"Condition":{"StringSorta":{"aws:Referer":"x"}}}`), "Invalid Condition type : StringSorta"},
+		{"over 20 KiB", big, "Policy exceeds the maximum allowed document size."},
+		{"invalid principal", policyDoc(`{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*"}`), "Invalid principal in policy"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.s3.PutBucketPolicy(ctx(t), &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(tt.doc)})
+			wantAPIError(t, err, 400, "MalformedPolicy")
+			var ae smithy.APIError
+			if errors.As(err, &ae) && ae.ErrorMessage() != tt.msg {
+				t.Errorf("message = %q, want %q", ae.ErrorMessage(), tt.msg)
+			}
+		})
+	}
+	_, err := c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
+	wantAPIError(t, err, 404, "NoSuchBucketPolicy")
+}
+
+func TestBucketPolicyStatus(t *testing.T) {
+	eachStyle(t, serverOptions{}, func(t *testing.T, c *client) {
+		policyBucket(t, c)
+		_, err := c.s3.GetBucketPolicyStatus(ctx(t), &s3.GetBucketPolicyStatusInput{Bucket: aws.String("pol")})
+		wantAPIError(t, err, 404, "NoSuchBucketPolicy")
+		for _, tt := range []struct {
+			name, doc string
+			public    bool
+		}{
+			{"public read", policyDoc(publicReadPolicy), true},
+			{"source IP", policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+				"Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}`), false},
+			{"one account", policyDoc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*"}`), false},
+		} {
+			c.putPolicy(t, tt.doc)
+			out, err := c.s3.GetBucketPolicyStatus(ctx(t), &s3.GetBucketPolicyStatusInput{Bucket: aws.String("pol")})
+			must(t, err, "GetBucketPolicyStatus "+tt.name)
+			if got := aws.ToBool(out.PolicyStatus.IsPublic); got != tt.public {
+				t.Errorf("%s: IsPublic = %v, want %v", tt.name, got, tt.public)
+			}
+			got, err := c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
+			must(t, err, "GetBucketPolicy")
+			if aws.ToString(got.Policy) != tt.doc {
+				t.Errorf("%s: GetBucketPolicy = %s, want the document as put", tt.name, aws.ToString(got.Policy))
+			}
+		}
+	})
+}

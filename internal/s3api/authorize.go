@@ -1,0 +1,234 @@
+package s3api
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/meta"
+	"github.com/coffer-project/coffer/internal/object"
+	"github.com/coffer-project/coffer/internal/policy"
+)
+
+// errAccessDenied is a request the policies refuse.
+var errAccessDenied = errors.New("s3api: access denied by policy")
+
+// authorize decides whether the authenticated request may run, following
+// AWS's evaluation logic (policy.Evaluate):
+//
+//   - The caller is its account's root user (there are no IAM users yet)
+//     with no identity policies: the evaluator grants an account's root
+//     everything in its own account unless a Deny applies. Anonymous callers
+//     have no identity side.
+//   - The resource policy is the bucket's policy, a KindResource set owned
+//     by the bucket's owner, present (possibly empty) whenever the bucket
+//     exists: a caller of another account then needs both its identity side
+//     and the bucket policy. Without a bucket (ListBuckets, CreateBucket, a
+//     missing bucket) the identity side alone decides, and the handler
+//     reports NoSuchBucket.
+//   - An explicit Deny binds the owner's root too, except that the owner's
+//     root may always Get/Put/DeleteBucketPolicy, so that it can undo a
+//     lockout, as on S3.
+//   - Anonymous requests to a bucket without a policy are refused as
+//     unsigned (auth.ErrMissingAuth), as before bucket policies existed.
+//
+// A refusal is errAccessDenied and one audit record at Info.
+func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
+	caller := callerOf(res.Principal)
+	var bucket *meta.Bucket
+	if op.Bucket != "" && op.Kind != OpCreateBucket {
+		b, err := h.obj.HeadBucket(r.Context(), op.Bucket)
+		switch {
+		case err == nil:
+			bucket = &b
+		case !errors.Is(err, object.ErrNoSuchBucket):
+			return err
+		}
+	}
+	if bucket != nil && caller.Type == policy.PrincipalRoot && caller.Account == bucket.Owner && managesPolicy(op.Kind) {
+		return nil
+	}
+	if caller.Type == policy.PrincipalAnonymous && (bucket == nil || bucket.Policy == "") {
+		return auth.ErrMissingAuth
+	}
+	req := policy.Request{Principal: caller, Action: op.Kind.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
+	// The caller's identity policies: none until IAM users exist.
+	sets := []policy.Set{{Kind: policy.KindIdentity}}
+	if bucket != nil {
+		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}
+		if bucket.Policy != "" {
+			p, err := h.policies.parse(bucket.Name, bucket.Policy)
+			if err != nil {
+				// Not the client's fault: an internal error, which also
+				// refuses the request.
+				return fmt.Errorf("s3api: stored policy of bucket %s: %v", bucket.Name, err)
+			}
+			rs.Policies = []*policy.Policy{p}
+		}
+		sets = append(sets, rs)
+	}
+	d := policy.Evaluate(req, sets...)
+	if d.Allowed() {
+		return nil
+	}
+	h.auditDenial(r.Context(), req, d)
+	return errAccessDenied
+}
+
+// managesPolicy reports whether k is one of the operations a bucket
+// owner's root may always perform.
+func managesPolicy(k Kind) bool {
+	return k == OpGetBucketPolicy || k == OpPutBucketPolicy || k == OpDeleteBucketPolicy
+}
+
+// callerOf is the policy principal of an authenticated caller.
+func callerOf(p auth.Principal) policy.Principal {
+	switch {
+	case p.Anonymous:
+		return policy.Principal{}
+	case p.UserName == "":
+		return policy.Principal{Type: policy.PrincipalRoot, Account: p.AccountID, ARN: p.ARN, UserID: p.AccountID}
+	}
+	return policy.Principal{Type: policy.PrincipalUser, Account: p.AccountID, ARN: p.ARN, Username: p.UserName}
+}
+
+// resourceARN is the resource an operation acts on: the object for object
+// operations, the bucket for bucket operations, "*" for ListBuckets.
+func resourceARN(op Op) string {
+	switch {
+	case op.Bucket == "":
+		return "*"
+	case op.Key == "":
+		return "arn:aws:s3:::" + op.Bucket
+	}
+	return "arn:aws:s3:::" + op.Bucket + "/" + op.Key
+}
+
+// conditionKeys are the request's condition keys. The principal's keys
+// (aws:username, aws:userid, aws:PrincipalAccount, aws:PrincipalArn,
+// aws:PrincipalType) are filled in by policy.Evaluate. aws:SourceIp is the
+// TCP peer: no proxy header is believed yet.
+func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[string][]string {
+	c := make(map[string][]string, 16)
+	set := func(k, v string) {
+		if v != "" {
+			c[k] = []string{v}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		set("aws:SourceIp", host)
+	}
+	set("aws:SecureTransport", strconv.FormatBool(r.TLS != nil))
+	if r.TLS != nil {
+		set("s3:TlsVersion", tlsVersion(r.TLS.Version))
+	}
+	set("aws:Referer", r.Header.Get("Referer"))
+	set("aws:UserAgent", r.Header.Get("User-Agent"))
+	now := h.now().UTC()
+	set("aws:CurrentTime", now.Format(time.RFC3339))
+	set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	switch op.Kind {
+	case OpListObjects, OpListObjectsV2, OpListObjectVersions:
+		for _, p := range []string{"prefix", "delimiter", "max-keys"} {
+			if vs, ok := op.Query[p]; ok && len(vs) > 0 {
+				c["s3:"+p] = []string{vs[0]} // present even when empty, as on S3
+			}
+		}
+	}
+	for _, hd := range []string{"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+		"x-amz-storage-class", "x-amz-acl", "x-amz-content-sha256"} {
+		set("s3:"+hd, r.Header.Get(hd))
+	}
+	set("s3:VersionId", op.Query.Get("versionId"))
+	if !res.Principal.Anonymous {
+		set("aws:MultiFactorAuthPresent", "false") // long-term keys only, until STS
+		set("s3:signatureversion", "AWS4-HMAC-SHA256")
+		if res.Presigned {
+			set("s3:authType", "REST-QUERY-STRING")
+		} else {
+			set("s3:authType", "REST-HEADER")
+		}
+	}
+	return c
+}
+
+// tlsVersion is s3:TlsVersion's form of a TLS version: "1.2", "1.3".
+func tlsVersion(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return "1.0"
+	case tls.VersionTLS11:
+		return "1.1"
+	case tls.VersionTLS12:
+		return "1.2"
+	case tls.VersionTLS13:
+		return "1.3"
+	}
+	return ""
+}
+
+// auditDenial records a refused request: who, what, on which resource and
+// which statement decided ("implicit" when none allowed it).
+func (h *handler) auditDenial(ctx context.Context, req policy.Request, d policy.Decision) {
+	stmt := "implicit"
+	if d.Outcome == policy.ExplicitDeny && len(d.Statements) > 0 {
+		st := d.Statements[0]
+		stmt = st.Sid
+		if stmt == "" {
+			stmt = st.Policy + "#" + strconv.Itoa(st.Index)
+		}
+	}
+	principal := req.Principal.ARN
+	if req.Principal.Type == policy.PrincipalAnonymous {
+		principal = "anonymous"
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "access denied",
+		slog.String("request_id", httpx.RequestID(ctx)), slog.String("principal", principal),
+		slog.String("action", req.Action), slog.String("resource", req.Resource),
+		slog.String("statement", stmt), slog.String("reason", d.Reason))
+}
+
+// policyCache keeps each bucket's parsed policy, so that a policy is
+// parsed once per change rather than per request. It is keyed by bucket
+// and checked against the stored text: a changed policy is parsed again.
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedPolicy
+}
+
+type cachedPolicy struct {
+	text string
+	p    *policy.Policy
+}
+
+// maxCachedPolicies bounds the cache; past it, it starts over.
+const maxCachedPolicies = 4096
+
+func (c *policyCache) parse(bucket, text string) (*policy.Policy, error) {
+	c.mu.Lock()
+	e, ok := c.m[bucket]
+	c.mu.Unlock()
+	if ok && e.text == text {
+		return e.p, nil
+	}
+	p, err := object.ParseBucketPolicy(bucket, []byte(text))
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedPolicies {
+		c.m = make(map[string]cachedPolicy)
+	}
+	c.m[bucket] = cachedPolicy{text: text, p: p}
+	return p, nil
+}
