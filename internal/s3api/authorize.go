@@ -43,7 +43,6 @@ var errAccessDenied = errors.New("s3api: access denied by policy")
 //
 // A refusal is errAccessDenied and one audit record at Info.
 func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
-	caller := callerOf(res.Principal)
 	var bucket *meta.Bucket
 	if op.Bucket != "" && op.Kind != OpCreateBucket {
 		b, err := h.obj.HeadBucket(r.Context(), op.Bucket)
@@ -54,6 +53,14 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 			return err
 		}
 	}
+	// The caller's identity policies: none until IAM users exist.
+	return h.decide(r, op, res, bucket, nil)
+}
+
+// decide is authorize once the bucket (nil when there is none) and the
+// caller's identity policies are known.
+func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, identity []*policy.Policy) error {
+	caller := callerOf(res.Principal)
 	if bucket != nil && caller.Type == policy.PrincipalRoot && caller.Account == bucket.Owner && managesPolicy(op.Kind) {
 		return nil
 	}
@@ -61,8 +68,7 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 		return auth.ErrMissingAuth
 	}
 	req := policy.Request{Principal: caller, Action: op.Kind.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
-	// The caller's identity policies: none until IAM users exist.
-	sets := []policy.Set{{Kind: policy.KindIdentity}}
+	sets := []policy.Set{{Kind: policy.KindIdentity, Policies: identity}}
 	if bucket != nil {
 		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}
 		if bucket.Policy != "" {
