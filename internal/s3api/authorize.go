@@ -67,7 +67,7 @@ func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.
 	if caller.Type == policy.PrincipalAnonymous && (bucket == nil || bucket.Policy == "") {
 		return auth.ErrMissingAuth
 	}
-	req := policy.Request{Principal: caller, Action: op.Kind.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
+	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
 	sets := []policy.Set{{Kind: policy.KindIdentity, Policies: identity}}
 	if bucket != nil {
 		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}

@@ -101,6 +101,28 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
+// versionedActions are the actions a request naming a version
+// (?versionId) needs instead of its kind's, as AWS documents them.
+var versionedActions = map[Kind]string{
+	OpGetObject:           "s3:GetObjectVersion",
+	OpHeadObject:          "s3:GetObjectVersion",
+	OpDeleteObject:        "s3:DeleteObjectVersion",
+	OpGetObjectAttributes: "s3:GetObjectVersionAttributes",
+	OpGetObjectTagging:    "s3:GetObjectVersionTagging",
+	OpPutObjectTagging:    "s3:PutObjectVersionTagging",
+	OpDeleteObjectTagging: "s3:DeleteObjectVersionTagging",
+}
+
+// Action is the IAM action that authorizes this request: its kind's, or
+// the versioned action when it names a version (GetObject with
+// ?versionId needs s3:GetObjectVersion).
+func (o Op) Action() string {
+	if a, ok := versionedActions[o.Kind]; ok && o.Query.Has("versionId") {
+		return a
+	}
+	return o.Kind.Action()
+}
+
 // Action is the IAM action that authorizes the operation. Several
 // operations share one action, as on AWS (HeadObject needs s3:GetObject).
 func (k Kind) Action() string {

@@ -115,6 +115,37 @@ func TestActions(t *testing.T) {
 	}
 }
 
+// TestVersionedActions: a request naming a version needs the versioned
+// action; the same request without ?versionId its kind's.
+func TestVersionedActions(t *testing.T) {
+	tests := []struct {
+		method, target, want string
+	}{
+		{"GET", "/b/k?versionId=v1", "s3:GetObjectVersion"},
+		{"HEAD", "/b/k?versionId=v1", "s3:GetObjectVersion"},
+		{"DELETE", "/b/k?versionId=v1", "s3:DeleteObjectVersion"},
+		{"GET", "/b/k?tagging&versionId=v1", "s3:GetObjectVersionTagging"},
+		{"PUT", "/b/k?tagging&versionId=v1", "s3:PutObjectVersionTagging"},
+		{"DELETE", "/b/k?tagging&versionId=v1", "s3:DeleteObjectVersionTagging"},
+		{"GET", "/b/k?attributes&versionId=v1", "s3:GetObjectVersionAttributes"},
+		{"GET", "/b/k", "s3:GetObject"},
+		{"DELETE", "/b/k", "s3:DeleteObject"},
+		{"GET", "/b/k?tagging", "s3:GetObjectTagging"},
+		{"PUT", "/b/k?versionId=v1", "s3:PutObject"}, // PutObject has no versioned form
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			op, err := Resolve(httptest.NewRequest(tt.method, "http://localhost"+tt.target, nil), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := op.Action(); got != tt.want {
+				t.Errorf("%v: Action() = %q, want %q", op.Kind, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEveryKindHasANameAndAction(t *testing.T) {
 	for k := OpListBuckets; k < kindCount; k++ {
 		if k.String() == "" || k.String() == "Unknown" {
