@@ -1,10 +1,5 @@
 package policy
 
-import (
-	"strings"
-	"unicode"
-)
-
 // Request is what a decision is about.
 type Request struct {
 	Principal Principal
@@ -270,9 +265,9 @@ func (st *statement) applies(kind Kind, ctx *evalContext) (applies, delegated bo
 	return true, delegated
 }
 
-func (st *statement) matchActions(action []rune) bool {
+func (st *statement) matchActions(action chars) bool {
 	for _, p := range st.actions {
-		if p.matchRunes(action, matchPlain, true) {
+		if p.matchChars(action, matchPlain) {
 			return true
 		}
 	}
@@ -281,7 +276,7 @@ func (st *statement) matchActions(action []rune) bool {
 
 // matchResources reports whether any Resource pattern matches and whether
 // every pattern's variables resolved.
-func (st *statement) matchResources(resource []rune, ctx *evalContext) (matched, resolved bool) {
+func (st *statement) matchResources(resource chars, ctx *evalContext) (matched, resolved bool) {
 	resolved = true
 	for _, t := range st.resources {
 		p, ok := t.resolve(ctx)
@@ -289,56 +284,81 @@ func (st *statement) matchResources(resource []rune, ctx *evalContext) (matched,
 			resolved = false
 			continue
 		}
-		if len(p) == 1 && p[0].kind == pStar || p.matchRunes(resource, matchARNSegments, false) {
+		if len(p) == 1 && p[0].kind == pStar || p.matchChars(resource, matchARNSegments) {
 			matched = true
 		}
 	}
 	return matched, resolved
 }
 
-// evalContext is a request prepared for evaluation: condition keys indexed
-// by their lower-cased names, the action lower-cased and the resource and
-// principal names decoded once.
+// evalContext is a request prepared for evaluation: the action
+// lower-cased, the condition keys indexed by their lower-cased names (the
+// request's own map when its keys already are) and the principal's names
+// listed once.
 type evalContext struct {
 	req        Request
 	keys       map[string][]string
-	action     []rune
-	resource   []rune
+	action     chars
+	resource   chars
 	identities []identity
+	// principalKeys backs the principal's condition keys (aws:username, …)
+	// so that looking one up allocates nothing.
+	principalKeys [5][1]string
 }
 
 func newEvalContext(req Request) *evalContext {
-	ctx := &evalContext{req: req, keys: make(map[string][]string, len(req.Context)+5),
-		action: runesOf(req.Action), resource: runesOf(req.Resource), identities: req.Principal.identities()}
-	for i, r := range ctx.action {
-		ctx.action[i] = unicode.ToLower(r)
-	}
-	for k, v := range req.Context {
-		if len(v) > 0 {
-			lk := strings.ToLower(k)
-			ctx.keys[lk] = append(ctx.keys[lk], v...)
+	ctx := &evalContext{req: req, keys: req.Context,
+		action: charsOf(toLower(req.Action)), resource: charsOf(req.Resource), identities: req.Principal.identities()}
+	for k := range req.Context {
+		if toLower(k) != k {
+			ctx.keys = lowerKeys(req.Context)
+			break
 		}
 	}
-	p := req.Principal
-	def := func(k, v string) {
-		if _, ok := ctx.keys[k]; !ok && v != "" {
-			ctx.keys[k] = []string{v}
-		}
-	}
-	if p.Type == PrincipalUser {
-		def("aws:username", p.Username)
-	}
-	def("aws:userid", p.UserID)
-	def("aws:principalaccount", p.Account)
-	def("aws:principalarn", p.ARN)
-	def("aws:principaltype", p.Type.String())
 	return ctx
 }
 
-// lookup returns a condition key's values; present is false for absent keys.
+// lowerKeys merges the keys that differ only in case, without the empty ones.
+func lowerKeys(c map[string][]string) map[string][]string {
+	keys := make(map[string][]string, len(c))
+	for k, v := range c {
+		if len(v) > 0 {
+			lk := toLower(k)
+			keys[lk] = append(keys[lk], v...)
+		}
+	}
+	return keys
+}
+
+// lookup returns a condition key's values (key lower-cased); present is
+// false for absent keys. The principal's keys come from Principal unless
+// the request sets them.
 func (ctx *evalContext) lookup(key string) (values []string, present bool) {
-	v := ctx.keys[key]
-	return v, len(v) > 0
+	if v := ctx.keys[key]; len(v) > 0 {
+		return v, true
+	}
+	p := ctx.req.Principal
+	var i int
+	var v string
+	switch key {
+	case "aws:username":
+		if p.Type == PrincipalUser {
+			i, v = 0, p.Username
+		}
+	case "aws:userid":
+		i, v = 1, p.UserID
+	case "aws:principalaccount":
+		i, v = 2, p.Account
+	case "aws:principalarn":
+		i, v = 3, p.ARN
+	case "aws:principaltype":
+		i, v = 4, p.Type.String()
+	}
+	if v == "" {
+		return nil, false
+	}
+	ctx.principalKeys[i][0] = v
+	return ctx.principalKeys[i][:], true
 }
 
 // variable returns the value a policy variable stands for: the key must have
@@ -347,7 +367,7 @@ func (ctx *evalContext) variable(key string) (string, bool) {
 	if ctx == nil {
 		return "", false
 	}
-	v := ctx.keys[key]
+	v, _ := ctx.lookup(key)
 	if len(v) != 1 {
 		return "", false
 	}

@@ -165,9 +165,9 @@ func (t template) literal() string {
 	return b.String()
 }
 
-// A pattern is a resolved template: runes, some of which are wildcards.
-// Substituted variable values are always literal, so a user named "*" is not
-// a wildcard.
+// A pattern is a resolved template: literal text and wildcards. Substituted
+// variable values are always literal, so a user named "*" is not a
+// wildcard. Literal elements are never empty.
 type pattern []pelem
 
 type pelemKind uint8
@@ -180,7 +180,7 @@ const (
 
 type pelem struct {
 	kind pelemKind
-	r    rune
+	text string // pLiteral
 }
 
 // resolve substitutes variables from ctx. It reports false if a variable has
@@ -189,10 +189,10 @@ func (t template) resolve(ctx *evalContext) (pattern, bool) {
 	if t.static != nil {
 		return t.static, true
 	}
-	var p pattern
+	p := make(pattern, 0, len(t.parts))
 	lit := func(s string) {
-		for _, r := range runesOf(s) {
-			p = append(p, pelem{kind: pLiteral, r: r})
+		if s != "" {
+			p = append(p, pelem{kind: pLiteral, text: s})
 		}
 	}
 	for _, part := range t.parts {
@@ -228,6 +228,9 @@ func (t template) resolveString(ctx *evalContext) (string, bool) {
 }
 
 func (p pattern) String() string {
+	if len(p) == 1 && p[0].kind == pLiteral {
+		return p[0].text
+	}
 	var b strings.Builder
 	for _, e := range p {
 		switch e.kind {
@@ -236,32 +239,87 @@ func (p pattern) String() string {
 		case pQuestion:
 			b.WriteByte('?')
 		default:
-			if e.r >= invalidByteBase {
-				b.WriteByte(byte(e.r - invalidByteBase))
-			} else {
-				b.WriteRune(e.r)
-			}
+			b.WriteString(e.text)
 		}
 	}
 	return b.String()
 }
 
-// invalidByteBase offsets bytes that are not valid UTF-8 beyond the Unicode
-// range, so that distinct invalid bytes stay distinct (ranging over a string
-// would turn them all into U+FFFD).
-const invalidByteBase = unicode.MaxRune + 1
+// chars is a string matched character by character without decoding it
+// into runes: a character is a UTF-8 encoded rune or, where the string is
+// not valid UTF-8, one invalid byte (so that distinct invalid bytes stay
+// distinct, and ? matches exactly one of them).
+type chars struct {
+	s string
+	// starts marks the bytes where a character starts (and len(s)) when s
+	// is not valid UTF-8; nil when it is, and any byte but a continuation
+	// byte starts one.
+	starts []bool
+}
 
-func runesOf(s string) []rune {
-	out := make([]rune, 0, len(s))
+func charsOf(s string) chars {
+	c := chars{s: s}
+	if utf8.ValidString(s) {
+		return c
+	}
+	c.starts = make([]bool, len(s)+1)
 	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			r = invalidByteBase + rune(s[i])
-		}
-		out = append(out, r)
+		c.starts[i] = true
+		_, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 	}
-	return out
+	c.starts[len(s)] = true
+	return c
+}
+
+// isStart reports whether a character of c starts at byte i, or i is the
+// end.
+func (c chars) isStart(i int) bool {
+	if c.starts != nil {
+		return c.starts[i]
+	}
+	return i == len(c.s) || utf8.RuneStart(c.s[i])
+}
+
+// charLen is the length in bytes of the character starting at byte i.
+func (c chars) charLen(i int) int {
+	if c.s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(c.s[i:])
+	return n
+}
+
+// hasLiteral reports whether the characters of c from byte i (a start) are
+// those of lit. Equal bytes ending on a character start are equal
+// characters: an invalid byte of lit that c decodes as part of a valid rune
+// would make that rune cross the end.
+func (c chars) hasLiteral(i int, lit string) bool {
+	return strings.HasPrefix(c.s[i:], lit) && c.isStart(i+len(lit))
+}
+
+// toLower lower-cases s rune by rune, as strings.ToLower does, but keeps
+// invalid bytes as they are (strings.ToLower would make them U+FFFD).
+func toLower(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, i, len(s))
+	copy(b, s)
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, s[i])
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+	return string(b)
 }
 
 // matchMode selects how wildcards treat colons.
@@ -277,82 +335,81 @@ const (
 	matchARNSegments
 )
 
-// match reports whether s matches p.
+// match reports whether s matches p. With foldCase s is lower-cased first:
+// p's literals must be lower-case already (Parse lower-cases actions).
 func (p pattern) match(s string, mode matchMode, foldCase bool) bool {
-	text := runesOf(s)
 	if foldCase {
-		for i, r := range text {
-			text[i] = unicode.ToLower(r)
-		}
+		s = toLower(s)
 	}
-	return p.matchRunes(text, mode, foldCase)
+	return p.matchChars(charsOf(s), mode)
 }
 
-// matchRunes matches text (already lower-cased when foldCase). Literal
-// prefixes and suffixes are compared directly; what lies between runs a
-// dynamic program in O(len(p)·len(text)) time with no recursion, so hostile
-// patterns cannot blow up.
-func (p pattern) matchRunes(text []rune, mode matchMode, foldCase bool) bool {
-	lit := func(e pelem) rune {
-		if foldCase {
-			return unicode.ToLower(e.r)
-		}
-		return e.r
-	}
+// matchChars matches text. Literal prefixes and suffixes are compared
+// directly; what lies between runs a dynamic program in
+// O(len(p)·len(text)) time with no recursion, so hostile patterns cannot
+// blow up.
+func (p pattern) matchChars(text chars, mode matchMode) bool {
+	s := text.s
 	lo, hi := 0, len(p)
-	tlo, thi := 0, len(text)
+	tlo, thi := 0, len(s)
 	for lo < hi && p[lo].kind == pLiteral {
-		if tlo == thi || text[tlo] != lit(p[lo]) {
+		if !text.hasLiteral(tlo, p[lo].text) {
 			return false
 		}
-		lo, tlo = lo+1, tlo+1
+		lo, tlo = lo+1, tlo+len(p[lo].text)
 	}
 	if lo == hi {
 		return tlo == thi
 	}
 	for hi > lo && p[hi-1].kind == pLiteral {
-		if thi == tlo || text[thi-1] != lit(p[hi-1]) {
+		lit := p[hi-1].text
+		if !strings.HasSuffix(s[tlo:thi], lit) || !text.isStart(thi-len(lit)) {
 			return false
 		}
-		hi, thi = hi-1, thi-1
+		hi, thi = hi-1, thi-len(lit)
 	}
 	crossColons := func(i int) bool {
-		return mode == matchPlain || i+1 == len(p) || (p[i+1].kind == pLiteral && p[i+1].r == ':')
+		return mode == matchPlain || i+1 == len(p) || (p[i+1].kind == pLiteral && p[i+1].text[0] == ':')
 	}
-	mid := text[tlo:thi]
+	mid := s[tlo:thi]
 	if hi-lo == 1 && p[lo].kind == pStar {
-		if crossColons(lo) {
-			return true
-		}
-		for _, r := range mid {
-			if r == ':' {
-				return false
-			}
-		}
-		return true
+		return crossColons(lo) || !strings.Contains(mid, ":")
 	}
-	buf := make([]bool, 2*(len(mid)+1))
+	// cur[j]: p[lo:i] matches mid[:j]; only character starts can be true.
+	var stack [2 * 128]bool
+	n := 2 * (len(mid) + 1)
+	var buf []bool
+	if n <= len(stack) {
+		buf = stack[:n]
+	} else {
+		buf = make([]bool, n)
+	}
 	cur, next := buf[:len(mid)+1], buf[len(mid)+1:]
 	cur[0] = true
 	for i := lo; i < hi; i++ {
 		e := p[i]
+		clear(next)
 		switch e.kind {
 		case pStar:
 			cross := crossColons(i)
 			next[0] = cur[0]
-			for j := 1; j <= len(mid); j++ {
-				next[j] = cur[j] || (next[j-1] && (cross || mid[j-1] != ':'))
+			for j := 0; j < len(mid); {
+				k := j + text.charLen(tlo+j)
+				next[k] = cur[k] || (next[j] && (cross || mid[j] != ':'))
+				j = k
 			}
 		case pQuestion:
-			next[0] = false
-			for j := 1; j <= len(mid); j++ {
-				next[j] = cur[j-1] && (mode == matchPlain || mid[j-1] != ':')
+			for j := 0; j < len(mid); {
+				k := j + text.charLen(tlo+j)
+				next[k] = cur[j] && (mode == matchPlain || mid[j] != ':')
+				j = k
 			}
 		default:
-			r := lit(e)
-			next[0] = false
-			for j := 1; j <= len(mid); j++ {
-				next[j] = cur[j-1] && mid[j-1] == r
+			for j := 0; j+len(e.text) <= len(mid); {
+				if cur[j] && text.hasLiteral(tlo+j, e.text) {
+					next[j+len(e.text)] = true
+				}
+				j += text.charLen(tlo + j)
 			}
 		}
 		cur, next = next, cur
@@ -367,15 +424,23 @@ func (p pattern) matchARN(s string) bool {
 	if len(text) != 6 {
 		return false
 	}
-	var parts []pattern
-	start := 0
-	for i, e := range p {
-		if len(parts) < 5 && e.kind == pLiteral && e.r == ':' {
-			parts = append(parts, p[start:i])
-			start = i + 1
+	parts := make([]pattern, 1, 6)
+	for _, e := range p {
+		for e.kind == pLiteral && len(parts) < 6 {
+			before, after, found := strings.Cut(e.text, ":")
+			if !found {
+				break
+			}
+			if before != "" {
+				parts[len(parts)-1] = append(parts[len(parts)-1], pelem{kind: pLiteral, text: before})
+			}
+			parts = append(parts, nil)
+			e.text = after
+		}
+		if e.kind != pLiteral || e.text != "" {
+			parts[len(parts)-1] = append(parts[len(parts)-1], e)
 		}
 	}
-	parts = append(parts, p[start:])
 	if len(parts) != 6 {
 		return false
 	}

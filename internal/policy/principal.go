@@ -64,8 +64,10 @@ type Principal struct {
 }
 
 func (p Principal) partition() string {
-	if parts := strings.SplitN(p.ARN, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
-		return parts[1]
+	if rest, ok := strings.CutPrefix(p.ARN, "arn:"); ok {
+		if partition, _, ok := strings.Cut(rest, ":"); ok && partition != "" {
+			return partition
+		}
 	}
 	return "aws"
 }
