@@ -119,49 +119,59 @@ func resourceARN(op Op) string {
 	return "arn:aws:s3:::" + op.Bucket + "/" + op.Key
 }
 
-// conditionKeys are the request's condition keys. The principal's keys
-// (aws:username, aws:userid, aws:PrincipalAccount, aws:PrincipalArn,
-// aws:PrincipalType) are filled in by policy.Evaluate. aws:SourceIp is the
-// TCP peer: no proxy header is believed yet.
+// conditionKeys are the request's condition keys, named in the lower-case
+// form policy.Evaluate indexes them by (so it can use the map as it is).
+// The principal's keys (aws:username, aws:userid, aws:PrincipalAccount,
+// aws:PrincipalArn, aws:PrincipalType) are filled in by policy.Evaluate.
+// aws:SourceIp is the TCP peer: no proxy header is believed yet.
 func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[string][]string {
 	c := make(map[string][]string, 16)
+	values := make([]string, 0, 16) // one backing array for every key's single value
 	set := func(k, v string) {
 		if v != "" {
-			c[k] = []string{v}
+			values = append(values, v)
+			c[k] = values[len(values)-1 : len(values) : len(values)]
 		}
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		set("aws:SourceIp", host)
+		set("aws:sourceip", host)
 	}
-	set("aws:SecureTransport", strconv.FormatBool(r.TLS != nil))
+	set("aws:securetransport", strconv.FormatBool(r.TLS != nil))
 	if r.TLS != nil {
-		set("s3:TlsVersion", tlsVersion(r.TLS.Version))
+		set("s3:tlsversion", tlsVersion(r.TLS.Version))
 	}
-	set("aws:Referer", r.Header.Get("Referer"))
-	set("aws:UserAgent", r.Header.Get("User-Agent"))
+	set("aws:referer", r.Header.Get("Referer"))
+	set("aws:useragent", r.Header.Get("User-Agent"))
 	now := h.now().UTC()
-	set("aws:CurrentTime", now.Format(time.RFC3339))
-	set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	var buf [len(time.RFC3339) + 8]byte
+	set("aws:currenttime", string(now.AppendFormat(buf[:0], time.RFC3339)))
+	set("aws:epochtime", string(strconv.AppendInt(buf[:0], now.Unix(), 10)))
 	switch op.Kind {
 	case OpListObjects, OpListObjectsV2, OpListObjectVersions:
-		for _, p := range []string{"prefix", "delimiter", "max-keys"} {
-			if vs, ok := op.Query[p]; ok && len(vs) > 0 {
-				c["s3:"+p] = []string{vs[0]} // present even when empty, as on S3
+		for _, p := range [...]struct{ param, key string }{{"prefix", "s3:prefix"}, {"delimiter", "s3:delimiter"}, {"max-keys", "s3:max-keys"}} {
+			if vs, ok := op.Query[p.param]; ok && len(vs) > 0 {
+				c[p.key] = vs[:1:1] // present even when empty, as on S3
 			}
 		}
 	}
-	for _, hd := range []string{"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
-		"x-amz-storage-class", "x-amz-acl", "x-amz-content-sha256"} {
-		set("s3:"+hd, r.Header.Get(hd))
+	// Header names in canonical form, so that Get does not allocate one.
+	for _, hd := range [...]struct{ header, key string }{
+		{"X-Amz-Server-Side-Encryption", "s3:x-amz-server-side-encryption"},
+		{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "s3:x-amz-server-side-encryption-aws-kms-key-id"},
+		{"X-Amz-Storage-Class", "s3:x-amz-storage-class"},
+		{"X-Amz-Acl", "s3:x-amz-acl"},
+		{"X-Amz-Content-Sha256", "s3:x-amz-content-sha256"},
+	} {
+		set(hd.key, r.Header.Get(hd.header))
 	}
-	set("s3:VersionId", op.Query.Get("versionId"))
+	set("s3:versionid", op.Query.Get("versionId"))
 	if !res.Principal.Anonymous {
-		set("aws:MultiFactorAuthPresent", "false") // long-term keys only, until STS
+		set("aws:multifactorauthpresent", "false") // long-term keys only, until STS
 		set("s3:signatureversion", "AWS4-HMAC-SHA256")
 		if res.Presigned {
-			set("s3:authType", "REST-QUERY-STRING")
+			set("s3:authtype", "REST-QUERY-STRING")
 		} else {
-			set("s3:authType", "REST-HEADER")
+			set("s3:authtype", "REST-HEADER")
 		}
 	}
 	return c
