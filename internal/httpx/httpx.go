@@ -111,22 +111,38 @@ func ContinueEmptyBodies(next http.Handler) http.Handler {
 	})
 }
 
-// MaxDrain is the most of a refused request's body DrainUnread reads.
-const MaxDrain = 16 << 20
+// MaxDrain is the most of a refused request's body DrainUnread reads, and
+// expectDrainWait how long it waits for the body of a request that asked
+// "Expect: 100-continue" (whose client may never send it).
+const (
+	MaxDrain        = 16 << 20
+	expectDrainWait = 2 * time.Second
+)
 
 // DrainUnread reads and discards what the handler left unread of a request
 // body (at most MaxDrain bytes) after it has answered. A client still
 // sending an upload the server refused early (a missing SSE-C key, an
 // unknown upload ID) otherwise meets a closed connection, whose reset can
 // destroy the error response before the client reads it, and retries in
-// vain. Requests that sent "Expect: 100-continue" are left alone: their
-// client waits for our answer before sending the body, and net/http
-// closes the connection after a refusal.
+// vain.
+//
+// For "Expect: 100-continue" the answer is flushed first: it is final, so
+// reading sends no 100 Continue (net/http stops that once a final status is
+// written), a client that waits reads the refusal and sends nothing, and
+// one that sent the body anyway (Go's transport does when its
+// ExpectContinueTimeout is zero) has it drained. The wait for such a body
+// is bounded by expectDrainWait.
 func DrainUnread(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
-		if r.Body != nil && r.ContentLength != 0 && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
-			_, _ = io.CopyN(io.Discard, r.Body, MaxDrain)
+		if r.Body == nil || r.ContentLength == 0 {
+			return
 		}
+		if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			rc := http.NewResponseController(w)
+			_ = rc.Flush()
+			_ = rc.SetReadDeadline(time.Now().Add(expectDrainWait))
+		}
+		_, _ = io.CopyN(io.Discard, r.Body, MaxDrain)
 	})
 }

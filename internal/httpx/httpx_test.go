@@ -91,3 +91,67 @@ func TestDrainUnread(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainUnreadExpectContinue: a refused "Expect: 100-continue" upload
+// gets its final answer, never a 100 Continue: a client that sent the
+// body anyway has it drained and reads the refusal (net/http then closes
+// the connection, as it does whenever it sent no 100 Continue); a client
+// that waits reads the refusal while the server still waits for a body
+// that never comes.
+func TestDrainUnreadExpectContinue(t *testing.T) {
+	done := make(chan struct{}, 2)
+	drain := DrainUnread(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "8") // as s3err.Write sets it
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte("refused\n"))
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		drain.ServeHTTP(w, r)
+		done <- struct{}{}
+	}))
+	defer srv.Close()
+	const head = "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\nExpect: 100-continue\r\n\r\n"
+	dial := func(t *testing.T) (net.Conn, *bufio.Reader) {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		return conn, bufio.NewReader(conn)
+	}
+	refused := func(t *testing.T, br *bufio.Reader) {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("reading the refusal: %v", err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusBadRequest || string(body) != "refused\n" {
+			t.Fatalf("got %d %q (%v), want 400 refused", resp.StatusCode, body, err)
+		}
+	}
+	t.Run("body sent without waiting", func(t *testing.T) {
+		conn, br := dial(t)
+		go func() {
+			_, _ = conn.Write([]byte(head))
+			_, _ = conn.Write(make([]byte, 5<<20))
+		}()
+		refused(t, br)
+		<-done
+	})
+	t.Run("client waits for 100 Continue", func(t *testing.T) {
+		conn, br := dial(t)
+		if _, err := conn.Write([]byte(head)); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, br) // the final answer, not a 100 Continue first
+		select {
+		case <-done:
+			t.Fatal("the refusal arrived only after the server stopped waiting for the body")
+		default:
+		}
+		<-done
+	})
+}

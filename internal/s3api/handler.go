@@ -93,7 +93,8 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, op, err)
 		return
 	}
-	defer res.Body.Close()
+	// res.Body is not closed here: it reads r.Body, which net/http closes
+	// after httpx.DrainUnread has read what a refused upload left unread.
 	info.Principal = res.Principal.ARN
 	if !res.Principal.Anonymous && res.Service != "s3" {
 		h.writeError(w, r, op, errWrongService)

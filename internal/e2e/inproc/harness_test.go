@@ -139,7 +139,11 @@ func (ts *testServer) client(st style) *client {
 			return d.DialContext(ctx, network, addr)
 		},
 		MaxIdleConnsPerHost: 16,
-		ForceAttemptHTTP2:   false,
+		// As the SDK's own transport: wait up to 1 s for 100 Continue
+		// before sending a large body (zero would send it at once, and a
+		// refused upload then races the connection's close).
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     false,
 	}
 	if st.tls {
 		tr.TLSClientConfig = &tls.Config{RootCAs: ts.pki.CertPool()}

@@ -1,14 +1,18 @@
 package inproc
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -238,4 +242,39 @@ func TestSSECNeedsTLS(t *testing.T) {
 	wantAPIError(t, err, http.StatusBadRequest, "InvalidRequest")
 	_, err = c.s3.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("c")})
 	wantAPIError(t, err, http.StatusNotFound, "NotFound")
+}
+
+// TestRefusedUploadKeepsConnection: an UploadPart refused before its
+// 5 MiB body is read (no such upload) is answered, the body is drained,
+// and the next request on the same connection is served: the client never
+// meets a reset while it is still sending.
+func TestRefusedUploadKeepsConnection(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	b := c.mkBucket(t, "refused")
+	body := make([]byte, 5<<20)
+	up := newRequest(t, http.MethodPut, c.url(b, "k", "partNumber=1&uploadId=no-such-upload"), body)
+	up.ContentLength = int64(len(body))
+	c.sign(t, up, unsignedPayload, c.ts.access, c.ts.secret, time.Now())
+	next := newRequest(t, http.MethodGet, c.url(b, "", "list-type=2"), nil)
+	c.sign(t, next, unsignedPayload, c.ts.access, c.ts.secret, time.Now())
+
+	conn, err := net.Dial("tcp", c.ts.plain.Listener.Addr().String())
+	must(t, err, "dial")
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	go func() {
+		// The whole upload, then the next request, without waiting.
+		_ = up.Write(conn)
+		_ = next.Write(conn)
+	}()
+	br := bufio.NewReader(conn)
+	for _, want := range []int{http.StatusNotFound, http.StatusOK} {
+		resp, err := http.ReadResponse(br, nil)
+		must(t, err, fmt.Sprintf("reading the response (want %d)", want))
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("status %d, want %d", resp.StatusCode, want)
+		}
+	}
 }
