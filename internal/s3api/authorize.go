@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -53,7 +54,28 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 			return err
 		}
 	}
+	if op.Kind == OpDeleteObjects && bucket != nil {
+		// S3 authorizes each key of a batch delete (s3:DeleteObject or
+		// s3:DeleteObjectVersion on the object), and the batch itself by
+		// nothing else: deleteObjects asks per key (authorizeDelete).
+		if callerOf(res.Principal).Type == policy.PrincipalAnonymous && bucket.Policy == "" {
+			return auth.ErrMissingAuth
+		}
+		return nil
+	}
 	// The caller's identity policies: none until IAM users exist.
+	return h.decide(r, op, res, bucket, nil)
+}
+
+// authorizeDelete decides one key of a DeleteObjects batch as the
+// DeleteObject of that key (and version) would be decided. It returns
+// errAccessDenied (or auth.ErrMissingAuth) for a refused key; other errors
+// fail the batch.
+func (h *handler) authorizeDelete(r *http.Request, res *auth.Result, bucket *meta.Bucket, in object.DeleteInput) error {
+	op := Op{Kind: OpDeleteObject, Bucket: bucket.Name, Key: in.Key, Query: url.Values{}}
+	if in.VersionID != "" {
+		op.Query.Set("versionId", in.VersionID)
+	}
 	return h.decide(r, op, res, bucket, nil)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3err"
@@ -250,13 +251,35 @@ func (h *handler) deleteObjects(q *request) error {
 	if len(doc.Objects) > object.MaxDeleteKeys {
 		return &s3err.Error{Code: s3err.MalformedXML, Message: "The XML you provided was not well-formed or did not validate against our published schema"}
 	}
-	items := make([]object.DeleteInput, len(doc.Objects))
-	for i, o := range doc.Objects {
-		items[i] = object.DeleteInput{Bucket: q.op.Bucket, Key: o.Key, VersionID: o.VersionID}
-	}
-	results, err := h.obj.DeleteObjects(q.r.Context(), q.op.Bucket, items)
+	bucket, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
 	if err != nil {
 		return err
+	}
+	// Each key is authorized as its own DeleteObject; refused keys are
+	// reported as AccessDenied in the result, the others deleted.
+	results := make([]object.DeleteResult, len(doc.Objects))
+	var allowed []object.DeleteInput
+	var at []int // index in results of each allowed item
+	for i, o := range doc.Objects {
+		in := object.DeleteInput{Bucket: q.op.Bucket, Key: o.Key, VersionID: o.VersionID}
+		switch err := h.authorizeDelete(q.r, q.auth, &bucket, in); {
+		case errors.Is(err, errAccessDenied) || errors.Is(err, auth.ErrMissingAuth):
+			results[i] = object.DeleteResult{Key: o.Key, VersionID: o.VersionID, Err: errAccessDenied}
+			continue
+		case err != nil:
+			return err
+		}
+		allowed = append(allowed, in)
+		at = append(at, i)
+	}
+	if len(allowed) > 0 {
+		done, err := h.obj.DeleteObjects(q.r.Context(), q.op.Bucket, allowed)
+		if err != nil {
+			return err
+		}
+		for j, r := range done {
+			results[at[j]] = r
+		}
 	}
 	var out s3xml.DeleteResult
 	for _, r := range results {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -293,4 +294,27 @@ func TestBucketPolicyVersionedActions(t *testing.T) {
 	must(t, err, "GetObject of the latest version")
 	_, err = c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("v.txt"), VersionId: aws.String(vid)})
 	wantAPIError(t, err, 403, "AccessDenied")
+}
+
+// TestBucketPolicyDeleteObjectsPerKey: DeleteObjects is authorized key by
+// key, as S3 does: a Deny of s3:DeleteObject on private/* refuses that key
+// (AccessDenied in the result) while the others in the batch are deleted.
+func TestBucketPolicyDeleteObjectsPerKey(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Sid":"KeepPrivate","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::pol/private/*"}`))
+	out, err := c.s3.DeleteObjects(ctx(t), &s3.DeleteObjectsInput{Bucket: aws.String("pol"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("private/b.txt")}, {Key: aws.String("public/a.txt")},
+	}}})
+	must(t, err, "DeleteObjects")
+	if len(out.Errors) != 1 || aws.ToString(out.Errors[0].Key) != "private/b.txt" || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
+		t.Fatalf("errors %+v, want AccessDenied for private/b.txt only", out.Errors)
+	}
+	if len(out.Deleted) != 1 || aws.ToString(out.Deleted[0].Key) != "public/a.txt" {
+		t.Fatalf("deleted %+v, want public/a.txt", out.Deleted)
+	}
+	_, err = c.s3.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: aws.String("pol"), Key: aws.String("private/b.txt")})
+	must(t, err, "HeadObject of the refused key")
+	_, err = c.s3.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
+	wantAPIError(t, err, 404, "NotFound")
 }
