@@ -67,6 +67,27 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 	return h.decide(r, op, res, bucket, nil)
 }
 
+// authorizeCopySource decides the read of a copy's source (CopyObject,
+// UploadPartCopy): S3 requires s3:GetObject (s3:GetObjectVersion for a
+// named version) on the source object, besides the write the request
+// itself was authorized for. A missing source bucket is left to the
+// handler, which reports it.
+func (h *handler) authorizeCopySource(q *request, bucket, key, versionID string) error {
+	op := Op{Kind: OpGetObject, Bucket: bucket, Key: key, Query: url.Values{}}
+	if versionID != "" {
+		op.Query.Set("versionId", versionID)
+	}
+	var src *meta.Bucket
+	b, err := h.obj.HeadBucket(q.r.Context(), bucket)
+	switch {
+	case err == nil:
+		src = &b
+	case !errors.Is(err, object.ErrNoSuchBucket):
+		return err
+	}
+	return h.decide(q.r, op, q.auth, src, nil)
+}
+
 // authorizeDelete decides one key of a DeleteObjects batch as the
 // DeleteObject of that key (and version) would be decided. It returns
 // errAccessDenied (or auth.ErrMissingAuth) for a refused key; other errors

@@ -132,6 +132,9 @@ func (h *handler) uploadPartCopy(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.authorizeCopySource(q, sb, sk, sv); err != nil {
+		return err
+	}
 	in := object.UploadPartCopyInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: id, PartNumber: n,
 		SrcBucket: sb, SrcKey: sk, SrcVersionID: sv, SrcCond: conditions(q.r.Header, "x-amz-copy-source-"),

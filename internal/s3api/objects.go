@@ -471,6 +471,9 @@ func (h *handler) copyObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.authorizeCopySource(q, sb, sk, sv); err != nil {
+		return err
+	}
 	dst, err := h.putInput(q)
 	if err != nil {
 		return err

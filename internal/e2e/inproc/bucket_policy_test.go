@@ -318,3 +318,27 @@ func TestBucketPolicyDeleteObjectsPerKey(t *testing.T) {
 	_, err = c.s3.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
 	wantAPIError(t, err, 404, "NotFound")
 }
+
+// TestBucketPolicyCopySource: a copy needs s3:GetObject on its source as
+// well as the write: an anonymous caller allowed to upload into one bucket
+// cannot copy a private object of another into it, and a Deny of
+// s3:GetObject on a source binds the owner's root copying it.
+func TestBucketPolicyCopySource(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(
+		`{"Sid":"DropBox","Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::pol/uploads/*"}`,
+		`{"Sid":"NoPrivateReads","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/private/*"}`))
+	secret := c.mkBucket(t, "secret")
+	c.put(t, secret, "plans.txt", []byte("private"))
+
+	status, body := c.anon(t, http.MethodPut, "/pol/uploads/drop.txt", map[string]string{"Content-Length": "0"})
+	wantStatus(t, "anonymous PUT into the drop box", status, http.StatusOK, body)
+	status, body = c.anon(t, http.MethodPut, "/pol/uploads/stolen.txt", map[string]string{"x-amz-copy-source": "/" + secret + "/plans.txt"})
+	wantStatus(t, "anonymous copy of another bucket's private object", status, http.StatusForbidden, body)
+
+	_, err := c.s3.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: aws.String("pol"), Key: aws.String("copy-a"), CopySource: aws.String("pol/public/a.txt")})
+	must(t, err, "root copy of an allowed source")
+	_, err = c.s3.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: aws.String("pol"), Key: aws.String("copy-b"), CopySource: aws.String("pol/private/b.txt")})
+	wantAPIError(t, err, http.StatusForbidden, "AccessDenied")
+}
