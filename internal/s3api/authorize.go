@@ -46,11 +46,8 @@ var errAccessDenied = errors.New("s3api: access denied by policy")
 func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 	var bucket *meta.Bucket
 	if op.Bucket != "" && op.Kind != OpCreateBucket {
-		b, err := h.obj.HeadBucket(r.Context(), op.Bucket)
-		switch {
-		case err == nil:
-			bucket = &b
-		case !errors.Is(err, object.ErrNoSuchBucket):
+		var err error
+		if bucket, err = h.existingBucket(r.Context(), op.Bucket); err != nil {
 			return err
 		}
 	}
@@ -77,15 +74,24 @@ func (h *handler) authorizeCopySource(q *request, bucket, key, versionID string)
 	if versionID != "" {
 		op.Query.Set("versionId", versionID)
 	}
-	var src *meta.Bucket
-	b, err := h.obj.HeadBucket(q.r.Context(), bucket)
-	switch {
-	case err == nil:
-		src = &b
-	case !errors.Is(err, object.ErrNoSuchBucket):
+	src, err := h.existingBucket(q.r.Context(), bucket)
+	if err != nil {
 		return err
 	}
 	return h.decide(q.r, op, q.auth, src, nil)
+}
+
+// existingBucket returns the bucket to authorize against, or nil when
+// there is no such bucket (the handler then reports NoSuchBucket).
+func (h *handler) existingBucket(ctx context.Context, name string) (*meta.Bucket, error) {
+	b, err := h.obj.HeadBucket(ctx, name)
+	switch {
+	case err == nil:
+		return &b, nil
+	case errors.Is(err, object.ErrNoSuchBucket):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // authorizeDelete decides one key of a DeleteObjects batch as the
