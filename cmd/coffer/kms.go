@@ -254,6 +254,7 @@ func serverOnly(cfg config.Server) error {
 		{"kms_listen (COFFER_KMS_LISTEN; coffer kms takes --listen)", cfg.KMSListen != ""},
 		{"allow_ssec_over_http", cfg.AllowSSECOverHTTP},
 		{"sse_key_cache_ttl", cfg.SSEKeyCacheTTL != 0},
+		{"trusted_proxies (COFFER_TRUSTED_PROXIES)", cfg.TrustedProxies != ""},
 	} {
 		if s.set {
 			errs = append(errs, fmt.Errorf("%s: does not apply to coffer kms", s.name))

@@ -74,6 +74,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 
+	trustedProxies, err := cfg.TrustedProxyPrefixes() // validated by serverConfig
+	if err != nil {
+		return err
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		if tlsConfig, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
@@ -100,6 +104,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		TLS:               tlsConfig,
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 		KeyCacheTTL:       cfg.SSEKeyCacheTTL,
+		TrustedProxies:    trustedProxies,
 	})
 	if err != nil {
 		return err
@@ -120,7 +125,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "coffer: generated root credentials (kept in %s):\n  access key: %s\n  secret key: %s\n", cfg.Data, access, secret)
 	}
 	log.Info("coffer serving", "endpoint", endpoint, "version", version, "data", cfg.Data, "kms", srv.KMSEndpoint(),
-		"allow_ssec_over_http", cfg.AllowSSECOverHTTP)
+		"allow_ssec_over_http", cfg.AllowSSECOverHTTP, "trusted_proxies", cfg.TrustedProxies)
 	err = serve(ctx, ln, srv.Handler(), cfg, log)
 	log.Info("coffer stopped")
 	return err
@@ -195,6 +200,7 @@ type serverFlags struct {
 	domain, tlsCert, tlsKey                 string
 	kms, kmsCA, kmsClientCert, kmsClientKey string
 	kmsData, kmsListen                      string
+	trustedProxies                          string
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
 }
@@ -209,6 +215,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&f.allowSSECOverHTTP, "allow-ssec-over-http", false, "accept SSE-C keys over plain HTTP (local testing only)")
 	fs.DurationVar(&f.sseKeyCacheTTL, "sse-key-cache-ttl", 0, "how long a bucket key is used before the KMS is asked again (default 5m)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed for aws:SourceIp (default: none)")
 	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
 	fs.StringVar(&f.kmsCA, "kms-ca", "", "PEM CA bundle verifying the remote KMS's certificate (default: system roots)")
 	fs.StringVar(&f.kmsClientCert, "kms-client-cert", "", "PEM client certificate for a KMS requiring one (with --kms-client-key)")
@@ -231,6 +238,8 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.AllowSSECOverHTTP = f.allowSSECOverHTTP
 		case "sse-key-cache-ttl":
 			cfg.SSEKeyCacheTTL = f.sseKeyCacheTTL
+		case "trusted-proxies":
+			cfg.TrustedProxies = f.trustedProxies
 		case "kms":
 			cfg.KMS = f.kms
 		case "kms-ca":

@@ -65,16 +65,16 @@ func putGet(t *testing.T, c *s3.Client, bucket string) (*s3.GetObjectOutput, err
 func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "coffer.yaml")
-	yaml := "data: " + filepath.Join(dir, "data") + "\nkms: http://file:9100\nsse_key_cache_ttl: 1m\ntls_cert: file.pem\ntls_key: file-key.pem\n"
+	yaml := "data: " + filepath.Join(dir, "data") + "\nkms: http://file:9100\nsse_key_cache_ttl: 1m\ntls_cert: file.pem\ntls_key: file-key.pem\ntrusted_proxies: 10.0.0.0/8\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{
 		"COFFER_CONFIG": file, "COFFER_KMS": "https://env:9100", "COFFER_KMS_ACCESS_KEY": "AKENV", "COFFER_KMS_SECRET_KEY": "env-secret",
-		"COFFER_SSE_KEY_CACHE_TTL": "2m", "COFFER_ALLOW_SSEC_OVER_HTTP": "true",
+		"COFFER_SSE_KEY_CACHE_TTL": "2m", "COFFER_ALLOW_SSEC_OVER_HTTP": "true", "COFFER_TRUSTED_PROXIES": "172.16.0.0/12",
 	}
 	cfg, err := serverConfig([]string{"--kms", "https://flag:9100", "--kms-ca", "ca.pem", "--kms-client-cert", "c.pem", "--kms-client-key", "k.pem",
-		"--tls-cert", "flag.pem", "--tls-key", "flag-key.pem", "--allow-ssec-over-http=false"}, io.Discard, func(k string) string { return env[k] }, false)
+		"--tls-cert", "flag.pem", "--tls-key", "flag-key.pem", "--allow-ssec-over-http=false", "--trusted-proxies", "127.0.0.0/8,::1"}, io.Discard, func(k string) string { return env[k] }, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +88,7 @@ func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
 		{"--tls-key over the file", cfg.TLSKey, "flag-key.pem"},
 		{"COFFER_SSE_KEY_CACHE_TTL over the file", cfg.SSEKeyCacheTTL.String(), "2m0s"},
 		{"--allow-ssec-over-http=false over COFFER_ALLOW_SSEC_OVER_HTTP", boolString(cfg.AllowSSECOverHTTP), "false"},
+		{"--trusted-proxies over COFFER_TRUSTED_PROXIES over the file", cfg.TrustedProxies, "127.0.0.0/8,::1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.got != tt.want {
@@ -104,6 +105,16 @@ func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
 		}
 		if cfg.KMSData != "/srv/keys" || cfg.KMSListen != "127.0.0.1:9200" || cfg.SSEKeyCacheTTL != 30*time.Second || !cfg.AllowSSECOverHTTP {
 			t.Errorf("config %+v", cfg)
+		}
+	})
+	t.Run("dev takes --trusted-proxies and refuses bad prefixes", func(t *testing.T) {
+		cfg, err := serverConfig([]string{"--trusted-proxies", "10.0.0.0/8"}, io.Discard, func(string) string { return "" }, true)
+		if err != nil || cfg.TrustedProxies != "10.0.0.0/8" {
+			t.Fatalf("trusted_proxies %q, %v", cfg.TrustedProxies, err)
+		}
+		_, err = serverConfig([]string{"--trusted-proxies", "10.0.0.0/8,lb.internal"}, io.Discard, func(string) string { return "" }, true)
+		if err == nil || !strings.Contains(err.Error(), "lb.internal") {
+			t.Errorf("bad --trusted-proxies: %v", err)
 		}
 	})
 	t.Run("dev serves its KMS on :9100 by default", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,6 +54,11 @@ type Server struct {
 	// key keeps working. Default 5m (object.DefaultKeyCacheTTL).
 	SSEKeyCacheTTL time.Duration `yaml:"sse_key_cache_ttl"`
 
+	// TrustedProxies is a comma-separated list of CIDR prefixes (or single
+	// addresses) of the reverse proxies whose X-Forwarded-For header is
+	// believed for aws:SourceIp; "" (the default) believes none.
+	TrustedProxies string `yaml:"trusted_proxies"`
+
 	// KMS is the URL of a remote `coffer kms` (http:// or https://). ""
 	// runs an embedded KMS, keystore in KMSData, for one-host setups.
 	KMS string `yaml:"kms"`
@@ -81,7 +87,7 @@ func (c Server) LogValue() slog.Value {
 		slog.String("data", c.Data), slog.String("listen", c.Listen), slog.String("domain", c.Domain),
 		slog.String("region", c.Region), slog.String("root_access_key", c.RootAccessKey),
 		slog.Bool("tls", c.TLSCert != ""), slog.Bool("allow_ssec_over_http", c.AllowSSECOverHTTP),
-		slog.Duration("sse_key_cache_ttl", c.SSEKeyCacheTTL),
+		slog.Duration("sse_key_cache_ttl", c.SSEKeyCacheTTL), slog.String("trusted_proxies", c.TrustedProxies),
 		slog.String("kms", c.KMS), slog.String("kms_access_key", c.KMSAccessKey),
 		slog.String("kms_data", c.KMSData), slog.String("kms_listen", c.KMSListen))
 }
@@ -186,7 +192,38 @@ func (c *Server) Validate() error {
 	if c.SSEKeyCacheTTL < 0 {
 		errs = append(errs, fmt.Errorf("sse_key_cache_ttl: %s is negative", c.SSEKeyCacheTTL))
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(append(errs, c.validateKMS()...)...)
+}
+
+// TrustedProxyPrefixes parses TrustedProxies. A single address is its own
+// prefix (/32, /128); IPv4-mapped IPv6 prefixes become IPv4 ones, as client
+// addresses are compared unmapped. The error names every bad entry.
+func (c *Server) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	var errs []error
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil || a.Zone() != "" {
+				errs = append(errs, fmt.Errorf("trusted_proxies: %q is not a CIDR prefix or an address", s))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		prefixes = append(prefixes, p.Masked())
+	}
+	return prefixes, errors.Join(errs...)
 }
 
 // validateKMS checks the settings of the remote or the embedded KMS.
@@ -280,6 +317,7 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_LOG_FORMAT", &c.LogFormat)
 	env("COFFER_TLS_CERT", &c.TLSCert)
 	env("COFFER_TLS_KEY", &c.TLSKey)
+	env("COFFER_TRUSTED_PROXIES", &c.TrustedProxies)
 	env("COFFER_KMS", &c.KMS)
 	env("COFFER_KMS_ACCESS_KEY", &c.KMSAccessKey)
 	env("COFFER_KMS_SECRET_KEY", &c.KMSSecretKey)

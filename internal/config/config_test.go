@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -272,5 +273,64 @@ func TestServerLogValueHidesSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "AKNODE") || !strings.Contains(out, "https://kms:9100") {
 		t.Errorf("log line lacks the non-secret settings: %s", out)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("data: /d\ntrusted_proxies: 10.0.0.0/8, 192.0.2.1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := LoadServer(file, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromEnv, err := LoadServer(file, func(k string) string {
+		return map[string]string{"COFFER_TRUSTED_PROXIES": "2001:db8::/32"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, proxies, want, wantErr string
+	}{
+		{"none", "", "[]", ""},
+		{"from the file", fromFile.TrustedProxies, "[10.0.0.0/8 192.0.2.1/32]", ""},
+		{"env over the file", fromEnv.TrustedProxies, "[2001:db8::/32]", ""},
+		{"host bits masked", "10.1.2.3/8", "[10.0.0.0/8]", ""},
+		{"IPv6 address", "2001:db8::1", "[2001:db8::1/128]", ""},
+		{"IPv4-mapped prefix unmapped", "::ffff:10.0.0.0/104", "[10.0.0.0/8]", ""},
+		{"empty entries skipped", " 10.0.0.0/8 ,, ", "[10.0.0.0/8]", ""},
+		{"bad entry", "10.0.0.0/8,proxy.local", "", `"proxy.local" is not a CIDR prefix`},
+		{"bad bits", "10.0.0.0/33", "", `"10.0.0.0/33"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Server{Data: "/d", TrustedProxies: tt.proxies}
+			c.Defaults()
+			got, err := c.TrustedProxyPrefixes()
+			verr := c.Validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || verr == nil || !strings.Contains(verr.Error(), tt.wantErr) {
+					t.Errorf("errors %v, %v; want %q", err, verr, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || verr != nil {
+				t.Fatalf("errors %v, %v", err, verr)
+			}
+			if s := fmt.Sprint(got); s != tt.want {
+				t.Errorf("prefixes %s, want %s", s, tt.want)
+			}
+		})
+	}
+	// Every bad entry is reported, with the other problems.
+	c := Server{TrustedProxies: "a,10.0.0.0/8,b"}
+	c.Defaults()
+	err = c.Validate()
+	for _, want := range []string{"data:", `"a"`, `"b"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %s", err, want)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -172,7 +171,8 @@ func resourceARN(op Op) string {
 // form policy.Evaluate indexes them by (so it can use the map as it is).
 // The principal's keys (aws:username, aws:userid, aws:PrincipalAccount,
 // aws:PrincipalArn, aws:PrincipalType) are filled in by policy.Evaluate.
-// aws:SourceIp is the TCP peer: no proxy header is believed yet.
+// aws:SourceIp is the TCP peer, or the client a trusted proxy names in
+// X-Forwarded-For (clientIP).
 func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[string][]string {
 	c := make(map[string][]string, 16)
 	values := make([]string, 0, 16) // one backing array for every key's single value
@@ -182,8 +182,8 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[st
 			c[k] = values[len(values)-1 : len(values) : len(values)]
 		}
 	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		set("aws:sourceip", host)
+	if ip := clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies); ip.IsValid() {
+		set("aws:sourceip", ip.String())
 	}
 	set("aws:securetransport", strconv.FormatBool(r.TLS != nil))
 	if r.TLS != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type Config struct {
 	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests, for
 	// local testing; S3 refuses them.
 	AllowSSECOverHTTP bool
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed for
+	// aws:SourceIp; nil believes none, the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 	// Now is the clock of aws:CurrentTime and aws:EpochTime; nil means
 	// time.Now.
 	Now func() time.Time

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type Config struct {
 	// KeyCacheTTL bounds how long a bucket key is used and cached
 	// (0 → object.DefaultKeyCacheTTL).
 	KeyCacheTTL time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client for aws:SourceIp; nil believes none.
+	TrustedProxies []netip.Prefix
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -68,7 +72,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("region", c.Region), slog.String("root_access_key", c.RootAccessKey),
 		slog.Any("kms", c.KMS), slog.String("kms_data_dir", c.KMSDataDir), slog.String("kms_listen", c.KMSListen),
 		slog.Bool("tls", c.TLS != nil), slog.Bool("allow_ssec_over_http", c.AllowSSECOverHTTP),
-		slog.Duration("key_cache_ttl", c.KeyCacheTTL))
+		slog.Duration("key_cache_ttl", c.KeyCacheTTL), slog.Any("trusted_proxies", c.TrustedProxies))
 }
 
 // Server is a running coffer S3 server (without its listener).
@@ -175,6 +179,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Registry: reg,
 
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
+		TrustedProxies:    cfg.TrustedProxies,
 	})
 	ok = true
 	return s, nil

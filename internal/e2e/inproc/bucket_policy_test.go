@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -157,6 +158,39 @@ func TestBucketPolicySourceIP(t *testing.T) {
 		"Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`))
 	_, err := c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
 	wantAPIError(t, err, 403, "AccessDenied")
+}
+
+// TestBucketPolicySourceIPBehindProxy: the test client is on 127.0.0.1, so
+// with 127.0.0.0/8 trusted it stands for a reverse proxy, and the client its
+// X-Forwarded-For names is aws:SourceIp; untrusted, the header is ignored.
+func TestBucketPolicySourceIPBehindProxy(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	tests := []struct {
+		name         string
+		trusted      []netip.Prefix
+		forwardedFor string
+		want         int
+	}{
+		{"trusted proxy, client in the range", loopback, "203.0.113.7", 200},
+		{"trusted proxy, client outside the range", loopback, "198.51.100.1", 403},
+		{"trusted proxy, spoofed entry left of the client", loopback, "203.0.113.7, 198.51.100.1", 403},
+		{"trusted proxy, no header: the proxy itself", loopback, "", 403},
+		{"no trusted proxies: header ignored", nil, "203.0.113.7", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestServer(t, serverOptions{trustedProxies: tt.trusted}).client(styles[0])
+			policyBucket(t, c)
+			c.putPolicy(t, policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+				"Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}`))
+			h := map[string]string{}
+			if tt.forwardedFor != "" {
+				h["X-Forwarded-For"] = tt.forwardedFor
+			}
+			code, body := c.anon(t, "GET", "/pol/public/a.txt", h)
+			wantStatus(t, "anonymous GET", code, tt.want, body)
+		})
+	}
 }
 
 func TestBucketPolicyReferer(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -57,6 +58,9 @@ var styles = []style{
 // serverOptions tune newTestServer; the zero value is the default server.
 type serverOptions struct {
 	region string // "" → us-east-1
+	// trustedProxies are the proxies whose X-Forwarded-For the server
+	// believes (server.Config.TrustedProxies); nil believes none.
+	trustedProxies []netip.Prefix
 }
 
 // testServer is one coffer server with a fresh data dir, reachable through
@@ -84,6 +88,8 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 		Domain:  testDomain,
 		Region:  region,
 		Logger:  slog.New(slog.DiscardHandler),
+
+		TrustedProxies: opts.trustedProxies,
 	})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
