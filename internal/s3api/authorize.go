@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/policy"
+	"github.com/coffer-project/coffer/internal/s3"
 )
 
 // errAccessDenied is a request the policies refuse.
@@ -115,20 +117,30 @@ func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.
 	if caller.Type == policy.PrincipalAnonymous && (bucket == nil || bucket.Policy == "") {
 		return auth.ErrMissingAuth
 	}
-	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
 	sets := []policy.Set{{Kind: policy.KindIdentity, Policies: identity}}
+	existingTags := false
+	for _, p := range identity {
+		existingTags = existingTags || mentionsExistingObjectTag(p)
+	}
 	if bucket != nil {
 		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}
 		if bucket.Policy != "" {
-			p, err := h.policies.parse(bucket.Name, bucket.Policy)
+			cp, err := h.policies.parse(bucket.Name, bucket.Policy)
 			if err != nil {
 				// Not the client's fault: an internal error, which also
 				// refuses the request.
 				return fmt.Errorf("s3api: stored policy of bucket %s: %v", bucket.Name, err)
 			}
-			rs.Policies = []*policy.Policy{p}
+			rs.Policies = []*policy.Policy{cp.p}
+			existingTags = existingTags || cp.existingTags
 		}
 		sets = append(sets, rs)
+	}
+	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
+	if existingTags && readsExistingTags(op.Kind) {
+		if err := h.addExistingObjectTags(r.Context(), req.Context, op); err != nil {
+			return err
+		}
 	}
 	d := policy.Evaluate(req, sets...)
 	if d.Allowed() {
@@ -172,7 +184,8 @@ func resourceARN(op Op) string {
 // The principal's keys (aws:username, aws:userid, aws:PrincipalAccount,
 // aws:PrincipalArn, aws:PrincipalType) are filled in by policy.Evaluate.
 // aws:SourceIp is the TCP peer, or the client a trusted proxy names in
-// X-Forwarded-For (clientIP).
+// X-Forwarded-For (clientIP). s3:ExistingObjectTag/<key> costs a metadata
+// read and is added by decide, only when a policy names it.
 func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[string][]string {
 	c := make(map[string][]string, 16)
 	values := make([]string, 0, 16) // one backing array for every key's single value
@@ -213,6 +226,19 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[st
 	} {
 		set(hd.key, r.Header.Get(hd.header))
 	}
+	switch op.Kind {
+	case OpPutObject, OpCopyObject, OpCreateMultipartUpload, OpCreateBucket:
+		for _, hd := range [...]struct{ header, key string }{
+			{"X-Amz-Grant-Read", "s3:x-amz-grant-read"},
+			{"X-Amz-Grant-Write", "s3:x-amz-grant-write"},
+			{"X-Amz-Grant-Read-Acp", "s3:x-amz-grant-read-acp"},
+			{"X-Amz-Grant-Write-Acp", "s3:x-amz-grant-write-acp"},
+			{"X-Amz-Grant-Full-Control", "s3:x-amz-grant-full-control"},
+		} {
+			set(hd.key, r.Header.Get(hd.header))
+		}
+	}
+	addRequestObjectTags(c, requestTags(r, op))
 	set("s3:versionid", op.Query.Get("versionId"))
 	if !res.Principal.Anonymous {
 		set("aws:multifactorauthpresent", "false") // long-term keys only, until STS
@@ -224,6 +250,95 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[st
 		}
 	}
 	return c
+}
+
+// readsExistingTags reports whether S3 gives operation k the
+// s3:ExistingObjectTag/<key> condition keys: the object reads and the
+// tagging operations, never PutObject or DeleteObject (AWS's "Actions,
+// resources, and condition keys for Amazon S3"). CopyObject's source read
+// is authorized as a GetObject of the source (authorizeCopySource).
+func readsExistingTags(k Kind) bool {
+	switch k {
+	case OpGetObject, OpHeadObject, OpGetObjectAttributes, OpGetObjectTagging, OpPutObjectTagging, OpDeleteObjectTagging:
+		return true
+	}
+	return false
+}
+
+// addExistingObjectTags adds s3:ExistingObjectTag/<key> for each tag of
+// the object (the version op names) to the condition keys c. A missing
+// object, version or a delete marker has no tags: no key, and the handler
+// reports what is missing.
+func (h *handler) addExistingObjectTags(ctx context.Context, c map[string][]string, op Op) error {
+	v, err := h.obj.GetVersion(ctx, op.Bucket, op.Key, op.Query.Get("versionId"))
+	var dm *object.DeleteMarkerError
+	switch {
+	case errors.Is(err, object.ErrNoSuchKey), errors.Is(err, object.ErrNoSuchVersion), errors.As(err, &dm):
+		return nil
+	case err != nil:
+		return err
+	}
+	for _, t := range v.Tags {
+		k := "s3:existingobjecttag/" + strings.ToLower(t.Key)
+		c[k] = append(c[k], t.Value)
+	}
+	return nil
+}
+
+// mentionsExistingObjectTag reports whether a condition of p reads an
+// s3:ExistingObjectTag/<key>: only then is reading the object's tags, a
+// metadata read, worth its cost.
+func mentionsExistingObjectTag(p *policy.Policy) bool {
+	for _, st := range p.Statements() {
+		for _, c := range st.Conditions {
+			// "Operator key", the key lower-cased.
+			if strings.Contains(c, " s3:existingobjecttag/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// requestTags are the tags a request sets in its x-amz-tagging header:
+// PutObject, CreateMultipartUpload, and CopyObject when it replaces the
+// source's tags. A malformed header sets none here; the handler refuses it.
+func requestTags(r *http.Request, op Op) []s3.Tag {
+	switch op.Kind {
+	case OpPutObject, OpCreateMultipartUpload:
+	case OpCopyObject:
+		if r.Header.Get("X-Amz-Tagging-Directive") != "REPLACE" {
+			return nil
+		}
+	default:
+		return nil
+	}
+	v := r.Header.Get("X-Amz-Tagging")
+	if v == "" {
+		return nil
+	}
+	tags, err := s3.ParseTaggingHeader(v)
+	if err != nil {
+		return nil
+	}
+	return tags
+}
+
+// addRequestObjectTags adds s3:RequestObjectTag/<key> (the tag's value)
+// per tag and the multi-valued s3:RequestObjectTagKeys to the condition
+// keys c. Key names are lower-cased as policy.Evaluate indexes them; the
+// tag keys listed as values keep their case.
+func addRequestObjectTags(c map[string][]string, tags []s3.Tag) {
+	if len(tags) == 0 {
+		return
+	}
+	keys := make([]string, len(tags))
+	for i, t := range tags {
+		keys[i] = t.Key
+		k := "s3:requestobjecttag/" + strings.ToLower(t.Key)
+		c[k] = append(c[k], t.Value)
+	}
+	c["s3:requestobjecttagkeys"] = keys
 }
 
 // tlsVersion is s3:TlsVersion's form of a TLS version: "1.2", "1.3".
@@ -273,27 +388,31 @@ type policyCache struct {
 type cachedPolicy struct {
 	text string
 	p    *policy.Policy
+	// existingTags: a condition reads s3:ExistingObjectTag/<key>, so
+	// requests must read the object's tags.
+	existingTags bool
 }
 
 // maxCachedPolicies bounds the cache; past it, it starts over.
 const maxCachedPolicies = 4096
 
-func (c *policyCache) parse(bucket, text string) (*policy.Policy, error) {
+func (c *policyCache) parse(bucket, text string) (cachedPolicy, error) {
 	c.mu.Lock()
 	e, ok := c.m[bucket]
 	c.mu.Unlock()
 	if ok && e.text == text {
-		return e.p, nil
+		return e, nil
 	}
 	p, err := object.ParseBucketPolicy(bucket, []byte(text))
 	if err != nil {
-		return nil, err
+		return cachedPolicy{}, err
 	}
+	e = cachedPolicy{text: text, p: p, existingTags: mentionsExistingObjectTag(p)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedPolicies {
 		c.m = make(map[string]cachedPolicy)
 	}
-	c.m[bucket] = cachedPolicy{text: text, p: p}
-	return p, nil
+	c.m[bucket] = e
+	return e, nil
 }
