@@ -52,17 +52,21 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 			return err
 		}
 	}
-	if op.Kind == OpDeleteObjects && bucket != nil {
+	if (op.Kind == OpDeleteObjects || op.Kind == OpPutObjectTagging) && bucket != nil {
 		// S3 authorizes each key of a batch delete (s3:DeleteObject or
 		// s3:DeleteObjectVersion on the object), and the batch itself by
 		// nothing else: deleteObjects asks per key (authorizeDelete).
+		// The tags a PutObjectTagging sets, which its policy sees as
+		// s3:RequestObjectTag/<key>, are in its body: putObjectTagging
+		// decides once it has read them (authorizePutTagging). Both
+		// bodies are bounded (maxXMLBody).
 		if callerOf(res.Principal).Type == policy.PrincipalAnonymous && bucket.Policy == "" {
 			return auth.ErrMissingAuth
 		}
 		return nil
 	}
 	// The caller's identity policies: none until IAM users exist.
-	return h.decide(r, op, res, bucket, nil)
+	return h.decide(r, op, res, bucket, nil, requestTags(r, op))
 }
 
 // authorizeCopySource decides the read of a copy's source (CopyObject,
@@ -79,7 +83,7 @@ func (h *handler) authorizeCopySource(q *request, bucket, key, versionID string)
 	if err != nil {
 		return err
 	}
-	return h.decide(q.r, op, q.auth, src, nil)
+	return h.decide(q.r, op, q.auth, src, nil, nil)
 }
 
 // existingBucket returns the bucket to authorize against, or nil when
@@ -104,12 +108,23 @@ func (h *handler) authorizeDelete(r *http.Request, res *auth.Result, bucket *met
 	if in.VersionID != "" {
 		op.Query.Set("versionId", in.VersionID)
 	}
-	return h.decide(r, op, res, bucket, nil)
+	return h.decide(r, op, res, bucket, nil, nil)
 }
 
-// decide is authorize once the bucket (nil when there is none) and the
-// caller's identity policies are known.
-func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, identity []*policy.Policy) error {
+// authorizePutTagging decides a PutObjectTagging once the tag set of its
+// body is known, as authorize decides other requests.
+func (h *handler) authorizePutTagging(q *request, tags []meta.Tag) error {
+	bucket, err := h.existingBucket(q.r.Context(), q.op.Bucket)
+	if err != nil {
+		return err
+	}
+	return h.decide(q.r, q.op, q.auth, bucket, nil, tags)
+}
+
+// decide is authorize once the bucket (nil when there is none), the
+// caller's identity policies and the tags the request sets on an object
+// (s3:RequestObjectTag/<key>; requestTags for those of a header) are known.
+func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, identity []*policy.Policy, tags []meta.Tag) error {
 	caller := callerOf(res.Principal)
 	if bucket != nil && caller.Type == policy.PrincipalRoot && caller.Account == bucket.Owner && managesPolicy(op.Kind) {
 		return nil
@@ -136,7 +151,7 @@ func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.
 		}
 		sets = append(sets, rs)
 	}
-	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res)}
+	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res, tags)}
 	if existingTags && readsExistingTags(op.Kind) {
 		if err := h.addExistingObjectTags(r.Context(), req.Context, op); err != nil {
 			return err
@@ -186,7 +201,7 @@ func resourceARN(op Op) string {
 // aws:SourceIp is the TCP peer, or the client a trusted proxy names in
 // X-Forwarded-For (clientIP). s3:ExistingObjectTag/<key> costs a metadata
 // read and is added by decide, only when a policy names it.
-func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[string][]string {
+func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags []meta.Tag) map[string][]string {
 	c := make(map[string][]string, 16)
 	values := make([]string, 0, 16) // one backing array for every key's single value
 	set := func(k, v string) {
@@ -238,7 +253,7 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result) map[st
 			set(hd.key, r.Header.Get(hd.header))
 		}
 	}
-	addRequestObjectTags(c, requestTags(r, op))
+	addRequestObjectTags(c, tags)
 	set("s3:versionid", op.Query.Get("versionId"))
 	if !res.Principal.Anonymous {
 		set("aws:multifactorauthpresent", "false") // long-term keys only, until STS
@@ -303,7 +318,7 @@ func mentionsExistingObjectTag(p *policy.Policy) bool {
 // requestTags are the tags a request sets in its x-amz-tagging header:
 // PutObject, CreateMultipartUpload, and CopyObject when it replaces the
 // source's tags. A malformed header sets none here; the handler refuses it.
-func requestTags(r *http.Request, op Op) []s3.Tag {
+func requestTags(r *http.Request, op Op) []meta.Tag {
 	switch op.Kind {
 	case OpPutObject, OpCreateMultipartUpload:
 	case OpCopyObject:
@@ -321,14 +336,14 @@ func requestTags(r *http.Request, op Op) []s3.Tag {
 	if err != nil {
 		return nil
 	}
-	return tags
+	return toMetaTags(tags)
 }
 
 // addRequestObjectTags adds s3:RequestObjectTag/<key> (the tag's value)
 // per tag and the multi-valued s3:RequestObjectTagKeys to the condition
 // keys c. Key names are lower-cased as policy.Evaluate indexes them; the
 // tag keys listed as values keep their case.
-func addRequestObjectTags(c map[string][]string, tags []s3.Tag) {
+func addRequestObjectTags(c map[string][]string, tags []meta.Tag) {
 	if len(tags) == 0 {
 		return
 	}

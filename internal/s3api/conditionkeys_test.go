@@ -58,7 +58,7 @@ func TestConditionKeysTagsAndGrants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := h.conditionKeys(r, op, &auth.Result{Principal: auth.Principal{AccountID: "111122223333"}})
+			c := h.conditionKeys(r, op, &auth.Result{Principal: auth.Principal{AccountID: "111122223333"}}, requestTags(r, op))
 			for k, want := range tt.want {
 				if got := c[k]; !slices.Equal(got, want) {
 					t.Errorf("%s = %q, want %q", k, got, want)

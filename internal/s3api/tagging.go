@@ -30,6 +30,9 @@ func (h *handler) putObjectTagging(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.authorizePutTagging(q, tags); err != nil {
+		return err
+	}
 	return h.setObjectTags(q, vid, tags, http.StatusOK)
 }
 

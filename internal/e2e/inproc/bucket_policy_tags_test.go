@@ -130,3 +130,36 @@ func TestBucketPolicyGrantHeader(t *testing.T) {
 	_, err = c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("k"), Body: strings.NewReader("x")})
 	must(t, err, "PutObject without grant headers")
 }
+
+// TestBucketPolicyPutObjectTaggingBody: the tags PutObjectTagging sets are
+// in its body, and its policy sees them as s3:RequestObjectTag/<key> and
+// s3:RequestObjectTagKeys; reading the body first must not let through a
+// caller no policy allows.
+func TestBucketPolicyPutObjectTaggingBody(t *testing.T) {
+	c := newTestServer(t, serverOptions{}).client(styles[0])
+	policyBucket(t, c)
+	c.putPolicy(t, policyDoc(`{"Sid":"BlueOnly","Effect":"Deny","Principal":"*","Action":"s3:PutObjectTagging","Resource":"arn:aws:s3:::pol/*",
+		"Condition":{"StringNotEquals":{"s3:RequestObjectTag/project":"blue"}}}`,
+		`{"Sid":"KnownKeys","Effect":"Deny","Principal":"*","Action":"s3:PutObjectTagging","Resource":"arn:aws:s3:::pol/*",
+		"Condition":{"ForAnyValue:StringNotEquals":{"s3:RequestObjectTagKeys":["project","owner"]}}}`))
+
+	tag := func(tags ...string) error {
+		set := []types.Tag{}
+		for i := 0; i+1 < len(tags); i += 2 {
+			set = append(set, types.Tag{Key: aws.String(tags[i]), Value: aws.String(tags[i+1])})
+		}
+		_, err := c.s3.PutObjectTagging(ctx(t), &s3.PutObjectTaggingInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt"),
+			Tagging: &types.Tagging{TagSet: set}})
+		return err
+	}
+	must(t, tag("project", "blue"), "PutObjectTagging project=blue")
+	must(t, tag("project", "blue", "owner", "ann"), "PutObjectTagging project=blue, owner=ann")
+	wantAPIError(t, tag("project", "red"), 403, "AccessDenied")
+	wantAPIError(t, tag("project", "blue", "secret", "x"), 403, "AccessDenied")
+	wantAPIError(t, tag(), 403, "AccessDenied")
+
+	body := `<Tagging><TagSet><Tag><Key>project</Key><Value>blue</Value></Tag></TagSet></Tagging>`
+	req := newRequest(t, "PUT", c.url("pol", "public/a.txt", "tagging"), []byte(body))
+	resp, got := c.do(t, req)
+	wantRawError(t, resp, got, 403, "AccessDenied")
+}
