@@ -43,13 +43,14 @@ var errAccessDenied = errors.New("s3api: access denied by policy")
 //   - Anonymous requests to a bucket without a policy are refused as
 //     unsigned (auth.ErrMissingAuth), as before bucket policies existed.
 //
-// A refusal is errAccessDenied and one audit record at Info.
-func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
+// A refusal is errAccessDenied and one audit record at Info. On success
+// it returns the bucket it read (nil when there is none), for the handler.
+func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) (*meta.Bucket, error) {
 	var bucket *meta.Bucket
 	if op.Bucket != "" && op.Kind != OpCreateBucket {
 		var err error
 		if bucket, err = h.existingBucket(r.Context(), op.Bucket); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if (op.Kind == OpDeleteObjects || op.Kind == OpPutObjectTagging) && bucket != nil {
@@ -61,12 +62,24 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) error {
 		// decides once it has read them (authorizePutTagging). Both
 		// bodies are bounded (maxXMLBody).
 		if callerOf(res.Principal).Type == policy.PrincipalAnonymous && bucket.Policy == "" {
-			return auth.ErrMissingAuth
+			return nil, auth.ErrMissingAuth
 		}
-		return nil
+		return bucket, nil
 	}
 	// The caller's identity policies: none until IAM users exist.
-	return h.decide(r, op, res, bucket, nil, requestTags(r, op))
+	if err := h.decide(r, op, res, bucket, nil, requestTags(r, op)); err != nil {
+		return nil, err
+	}
+	return bucket, nil
+}
+
+// bucketOf is the request's bucket: as authorize read it, or
+// ErrNoSuchBucket (wrapped, from the engine) when it does not exist.
+func (h *handler) bucketOf(q *request) (meta.Bucket, error) {
+	if q.bucket != nil {
+		return *q.bucket, nil
+	}
+	return h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
 }
 
 // authorizeCopySource decides the read of a copy's source (CopyObject,
@@ -114,11 +127,7 @@ func (h *handler) authorizeDelete(r *http.Request, res *auth.Result, bucket *met
 // authorizePutTagging decides a PutObjectTagging once the tag set of its
 // body is known, as authorize decides other requests.
 func (h *handler) authorizePutTagging(q *request, tags []meta.Tag) error {
-	bucket, err := h.existingBucket(q.r.Context(), q.op.Bucket)
-	if err != nil {
-		return err
-	}
-	return h.decide(q.r, q.op, q.auth, bucket, nil, tags)
+	return h.decide(q.r, q.op, q.auth, q.bucket, nil, tags)
 }
 
 // decide is authorize once the bucket (nil when there is none), the

@@ -92,7 +92,7 @@ func validRegionName(s string) bool {
 }
 
 func (h *handler) headBucket(q *request) error {
-	b, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
+	b, err := h.bucketOf(q)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *handler) deleteBucket(q *request) error {
 }
 
 func (h *handler) getBucketLocation(q *request) error {
-	b, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
+	b, err := h.bucketOf(q)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (h *handler) getBucketLocation(q *request) error {
 }
 
 func (h *handler) getBucketVersioning(q *request) error {
-	b, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
+	b, err := h.bucketOf(q)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (h *handler) putBucketVersioning(q *request) error {
 }
 
 func (h *handler) getBucketTagging(q *request) error {
-	b, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
+	b, err := h.bucketOf(q)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (h *handler) getBucketEncryption(q *request) error {
 
 func (h *handler) putBucketEncryption(q *request) error {
 	// S3 answers NoSuchBucket before it reads the document.
-	if _, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket); err != nil {
+	if _, err := h.bucketOf(q); err != nil {
 		return err
 	}
 	var doc s3xml.ServerSideEncryptionConfiguration

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3"
 )
@@ -79,6 +80,10 @@ type request struct {
 	auth *auth.Result
 	r    *http.Request
 	w    http.ResponseWriter
+	// bucket is the op's bucket as authorize read it; nil when it does not
+	// exist (or the op names none). Handlers reuse it (bucketOf) instead of
+	// reading it again.
+	bucket *meta.Bucket
 }
 
 func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
@@ -108,11 +113,12 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, op, wrongRegion(res, h.cfg.Region))
 		return
 	}
-	if err := h.authorize(r, op, res); err != nil {
+	bucket, err := h.authorize(r, op, res)
+	if err != nil {
 		h.writeError(w, r, op, err)
 		return
 	}
-	req := &request{op: op, auth: res, r: r, w: w}
+	req := &request{op: op, auth: res, r: r, w: w, bucket: bucket}
 	if err := h.dispatch(req); err != nil {
 		h.writeError(w, r, op, err)
 	}

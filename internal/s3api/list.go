@@ -251,7 +251,7 @@ func (h *handler) deleteObjects(q *request) error {
 	if len(doc.Objects) > object.MaxDeleteKeys {
 		return &s3err.Error{Code: s3err.MalformedXML, Message: "The XML you provided was not well-formed or did not validate against our published schema"}
 	}
-	bucket, err := h.obj.HeadBucket(q.r.Context(), q.op.Bucket)
+	bucket, err := h.bucketOf(q)
 	if err != nil {
 		return err
 	}
