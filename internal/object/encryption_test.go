@@ -104,8 +104,6 @@ var modes = []struct {
 	{"SSE-C", func() SSEInput { return SSEInput{Customer: customerKey(1)} }, meta.SSEC},
 }
 
-func readerFor(in SSEInput) *CustomerKey { return in.Customer }
-
 func TestEncryptionRoundTrip(t *testing.T) { eachStorage(t, testEncryptionRoundTrip) }
 
 func testEncryptionRoundTrip(t *testing.T, inlineMax int64) {
@@ -128,7 +126,7 @@ func testEncryptionRoundTrip(t *testing.T, inlineMax int64) {
 				if isMD5 := v.ETag == hex.EncodeToString(sum[:]); isMD5 != (m.want == meta.SSES3) {
 					t.Errorf("ETag %s is the MD5: %v, want %v", v.ETag, isMD5, m.want == meta.SSES3)
 				}
-				got, r := e.read(GetInput{Bucket: "b", Key: "k", Customer: readerFor(in)})
+				got, r := e.read(GetInput{Bucket: "b", Key: "k", Customer: in.Customer})
 				if got != string(data) {
 					t.Fatalf("%d bytes: read back differs", n)
 				}
@@ -137,13 +135,13 @@ func testEncryptionRoundTrip(t *testing.T, inlineMax int64) {
 				}
 				if n > 10 {
 					rg := &s3.Range{First: int64(n/2 - 5), Last: int64(n/2 + 5)}
-					got, _ := e.read(GetInput{Bucket: "b", Key: "k", Range: rg, Customer: readerFor(in)})
+					got, _ := e.read(GetInput{Bucket: "b", Key: "k", Range: rg, Customer: in.Customer})
 					if got != string(data[n/2-5:n/2+6]) {
 						t.Fatalf("%d bytes: range read differs", n)
 					}
 				}
 				// io.Copy takes the body's WriteTo, as s3api does.
-				if got := copyBody(t, e, GetInput{Bucket: "b", Key: "k", Customer: readerFor(in)}); !bytes.Equal(got, data) {
+				if got := copyBody(t, e, GetInput{Bucket: "b", Key: "k", Customer: in.Customer}); !bytes.Equal(got, data) {
 					t.Fatalf("%d bytes: io.Copy of the body differs", n)
 				}
 			}
@@ -168,7 +166,7 @@ func TestEncryptionMultipart(t *testing.T) {
 			var cps []CompletePart
 			for i, p := range parts {
 				up, err := e.svc.UploadPart(e.ctx, UploadPartInput{Bucket: "b", Key: "mp", UploadID: u.UploadID, PartNumber: i + 1,
-					Body: bytes.NewReader(p), Size: int64(len(p)), Customer: readerFor(in)})
+					Body: bytes.NewReader(p), Size: int64(len(p)), Customer: in.Customer})
 				if err != nil {
 					t.Fatalf("part %d: %v", i+1, err)
 				}
@@ -190,17 +188,17 @@ func TestEncryptionMultipart(t *testing.T) {
 				t.Fatalf("version Mode = %q", v.Encryption.Mode)
 			}
 			whole := bytes.Join(parts, nil)
-			got, _ := e.read(GetInput{Bucket: "b", Key: "mp", Customer: readerFor(in)})
+			got, _ := e.read(GetInput{Bucket: "b", Key: "mp", Customer: in.Customer})
 			if got != string(whole) {
 				t.Fatal("multipart object reads back differently")
 			}
 			// A range across the part boundary, and a part read.
 			rg := &s3.Range{First: MinPartSize - 100, Last: MinPartSize + 100}
-			got, _ = e.read(GetInput{Bucket: "b", Key: "mp", Range: rg, Customer: readerFor(in)})
+			got, _ = e.read(GetInput{Bucket: "b", Key: "mp", Range: rg, Customer: in.Customer})
 			if got != string(whole[MinPartSize-100:MinPartSize+101]) {
 				t.Fatal("range across parts differs")
 			}
-			got, _ = e.read(GetInput{Bucket: "b", Key: "mp", PartNumber: 2, Customer: readerFor(in)})
+			got, _ = e.read(GetInput{Bucket: "b", Key: "mp", PartNumber: 2, Customer: in.Customer})
 			if got != string(parts[1]) {
 				t.Fatal("part 2 differs")
 			}
@@ -227,7 +225,7 @@ func TestEncryptionCopyMatrix(t *testing.T) {
 					din.Customer = customerKey(2) // another key than the source's
 				}
 				dkey := fmt.Sprintf("dst%d-%d", i, j)
-				in := CopyInput{SrcBucket: "b", SrcKey: skey, SrcCustomer: readerFor(sin),
+				in := CopyInput{SrcBucket: "b", SrcKey: skey, SrcCustomer: sin.Customer,
 					Dst: PutInput{Bucket: "b", Key: dkey, SSE: din}}
 				if sin.Customer != nil {
 					bad := in
@@ -242,7 +240,7 @@ func TestEncryptionCopyMatrix(t *testing.T) {
 				if v.Encryption.Mode != dst.want {
 					t.Fatalf("copy Mode = %q, want %q", v.Encryption.Mode, dst.want)
 				}
-				got, _ := e.read(GetInput{Bucket: "b", Key: dkey, Customer: readerFor(din)})
+				got, _ := e.read(GetInput{Bucket: "b", Key: dkey, Customer: din.Customer})
 				if got != string(data) {
 					t.Fatal("copy reads back differently")
 				}
