@@ -44,6 +44,7 @@ const usage = `usage:
                 [--kms URL [--kms-ca FILE] [--kms-client-cert FILE --kms-client-key FILE] | --kms-data DIR [--kms-listen ADDR]]
   coffer dev [--data DIR] [--listen ADDR] [--kms-listen ADDR] [--tls-cert FILE --tls-key FILE]
   coffer kms --data DIR [--listen ADDR] [--config FILE] [--region REGION] [--root-key-file FILE]
+  coffer admin account create --name NAME --endpoint URL | admin account list --endpoint URL
   coffer version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServer(ctx, args[1:], stdout, stderr, getenv, true)
 	case "kms":
 		return runKMS(ctx, args[1:], stdout, stderr, getenv)
+	case "admin":
+		return runAdmin(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "coffer", version)
 		return nil

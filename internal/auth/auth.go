@@ -42,7 +42,10 @@ type Principal struct {
 	AccountID   string // 12-digit account ID
 	AccessKeyID string
 	UserName    string // "" for the account root
-	ARN         string // arn:aws:iam::ACCOUNT:root or …:user/NAME
+	UserID      string // the user's unique ID (AIDA…); "" for the account root
+	ARN         string // arn:aws:iam::ACCOUNT:root or …:user/PATH/NAME
+	// Operator marks the first account's root, which manages accounts.
+	Operator bool
 }
 
 // Credential is a secret an access key signs with.

@@ -34,7 +34,8 @@ type dialect struct {
 //     indexes became partial (only parts that have a blob).
 //   - 3: buckets.encryption, versions.sse and uploads.sse.
 //   - 4: buckets.policy.
-const schemaVersion = 4
+//   - 5: accounts, access_keys and server_secrets (IAM).
+const schemaVersion = 5
 
 // sqliteDialect is the embedded database.
 //
@@ -92,7 +93,7 @@ var sqliteDialect = dialect{
 	rebind:     func(q string) string { return q },
 	beginRead:  "BEGIN",
 	beginWrite: "BEGIN IMMEDIATE",
-	schema: []string{
+	schema: append([]string{
 		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS buckets (
 			name       TEXT NOT NULL PRIMARY KEY,
@@ -178,7 +179,7 @@ var sqliteDialect = dialect{
 			enqueued INTEGER NOT NULL
 		)`,
 		`CREATE INDEX IF NOT EXISTS tasks_blob ON tasks (blob_id)`,
-	},
+	}, accountTables...),
 	migrations: map[int][]string{
 		1: {
 			`ALTER TABLE version_parts ADD COLUMN inline_data BLOB`,
@@ -198,7 +199,41 @@ var sqliteDialect = dialect{
 		3: {
 			`ALTER TABLE buckets ADD COLUMN policy TEXT`,
 		},
+		4: accountTables,
 	},
+}
+
+// accountTables hold the accounts and their IAM state (schema version 5).
+//
+//   - accounts: one row per account. iam is the account's IAM state (users,
+//     groups, policies, access keys with sealed secrets) as one document
+//     that internal/iam encodes; revision grows with every change, so a
+//     cached copy can be checked with one indexed read.
+//   - access_keys: which account an access key ID belongs to (the keys
+//     themselves are in the account's document), and when it was last used.
+//   - server_secrets: small named values of the server itself, such as the
+//     KMS-encrypted key that seals IAM secrets.
+var accountTables = []string{
+	`CREATE TABLE IF NOT EXISTS accounts (
+		id           TEXT NOT NULL PRIMARY KEY,
+		name         TEXT NOT NULL UNIQUE,
+		canonical_id TEXT NOT NULL UNIQUE,
+		created      INTEGER NOT NULL,
+		revision     INTEGER NOT NULL,
+		iam          TEXT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS access_keys (
+		access_key_id     TEXT NOT NULL PRIMARY KEY,
+		account_id        TEXT NOT NULL REFERENCES accounts (id),
+		last_used         INTEGER NOT NULL,
+		last_used_service TEXT NOT NULL,
+		last_used_region  TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS access_keys_account ON access_keys (account_id)`,
+	`CREATE TABLE IF NOT EXISTS server_secrets (
+		name  TEXT NOT NULL PRIMARY KEY,
+		value BLOB NOT NULL
+	)`,
 }
 
 // The blob_id indexes, shared by the schema and the migration to version 2.

@@ -27,10 +27,10 @@ var errAccessDenied = errors.New("s3api: access denied by policy")
 // authorize decides whether the authenticated request may run, following
 // AWS's evaluation logic (policy.Evaluate):
 //
-//   - The caller is its account's root user (there are no IAM users yet)
-//     with no identity policies: the evaluator grants an account's root
-//     everything in its own account unless a Deny applies. Anonymous callers
-//     have no identity side.
+//   - The caller is its account's root user, whom the evaluator grants
+//     everything in its own account unless a Deny applies, or an IAM user
+//     with the identity policies IAM holds for it (its own and its
+//     groups'). Anonymous callers have no identity side.
 //   - The resource policy is the bucket's policy, a KindResource set owned
 //     by the bucket's owner, present (possibly empty) whenever the bucket
 //     exists: a caller of another account then needs both its identity side
@@ -66,8 +66,7 @@ func (h *handler) authorize(r *http.Request, op Op, res *auth.Result) (*meta.Buc
 		}
 		return bucket, nil
 	}
-	// The caller's identity policies: none until IAM users exist.
-	if err := h.decide(r, op, res, bucket, nil, requestTags(r, op)); err != nil {
+	if err := h.decide(r, op, res, bucket, requestTags(r, op)); err != nil {
 		return nil, err
 	}
 	return bucket, nil
@@ -96,7 +95,7 @@ func (h *handler) authorizeCopySource(q *request, bucket, key, versionID string)
 	if err != nil {
 		return err
 	}
-	return h.decide(q.r, op, q.auth, src, nil, nil)
+	return h.decide(q.r, op, q.auth, src, nil)
 }
 
 // existingBucket returns the bucket to authorize against, or nil when
@@ -121,19 +120,32 @@ func (h *handler) authorizeDelete(r *http.Request, res *auth.Result, bucket *met
 	if in.VersionID != "" {
 		op.Query.Set("versionId", in.VersionID)
 	}
-	return h.decide(r, op, res, bucket, nil, nil)
+	return h.decide(r, op, res, bucket, nil)
 }
 
 // authorizePutTagging decides a PutObjectTagging once the tag set of its
 // body is known, as authorize decides other requests.
 func (h *handler) authorizePutTagging(q *request, tags []meta.Tag) error {
-	return h.decide(q.r, q.op, q.auth, q.bucket, nil, tags)
+	return h.decide(q.r, q.op, q.auth, q.bucket, tags)
 }
 
-// decide is authorize once the bucket (nil when there is none), the
-// caller's identity policies and the tags the request sets on an object
-// (s3:RequestObjectTag/<key>; requestTags for those of a header) are known.
-func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, identity []*policy.Policy, tags []meta.Tag) error {
+// decide is authorize once the bucket (nil when there is none) and the
+// tags the request sets on an object (s3:RequestObjectTag/<key>;
+// requestTags for those of a header) are known. The caller's identity
+// policies (an IAM user's; none for root and anonymous) come from IAM.
+func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, tags []meta.Tag) error {
+	var identity []*policy.Policy
+	if !res.Principal.Anonymous && res.Principal.UserName != "" && h.cfg.IAM != nil {
+		var err error
+		if identity, err = h.cfg.IAM.IdentityPolicies(r.Context(), res.Principal); err != nil {
+			return err
+		}
+	}
+	return h.decideWith(r, op, res, bucket, identity, tags)
+}
+
+// decideWith is decide once the caller's identity policies are known.
+func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, identity []*policy.Policy, tags []meta.Tag) error {
 	caller := callerOf(res.Principal)
 	if bucket != nil && caller.Type == policy.PrincipalRoot && caller.Account == bucket.Owner && managesPolicy(op.Kind) {
 		return nil
@@ -156,6 +168,10 @@ func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.
 	if bucket != nil {
 		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}
 		if bucket.Policy != "" {
+			if h.cfg.IAM != nil && caller.Account != "" {
+				// For {"CanonicalUser": …} principals.
+				caller.CanonicalUser = h.cfg.IAM.CanonicalID(r.Context(), caller.Account)
+			}
 			cp, err := h.policies.parse(bucket.Name, bucket.Policy)
 			if err != nil {
 				// Not the client's fault: an internal error, which also
@@ -195,7 +211,7 @@ func callerOf(p auth.Principal) policy.Principal {
 	case p.UserName == "":
 		return policy.Principal{Type: policy.PrincipalRoot, Account: p.AccountID, ARN: p.ARN, UserID: p.AccountID}
 	}
-	return policy.Principal{Type: policy.PrincipalUser, Account: p.AccountID, ARN: p.ARN, Username: p.UserName}
+	return policy.Principal{Type: policy.PrincipalUser, Account: p.AccountID, ARN: p.ARN, Username: p.UserName, UserID: p.UserID}
 }
 
 // resourceARN is the resource an operation acts on: the object for object

@@ -50,12 +50,12 @@ func BenchmarkAuthorizeGetObject(b *testing.B) {
 		b.Fatal(err)
 	}
 	res := &auth.Result{Principal: auth.Principal{AccountID: account, UserName: "alice", ARN: "arn:aws:iam::" + account + ":user/alice"}}
-	if err := h.decide(r, op, res, bucket, []*policy.Policy{identity}, nil); err != nil {
+	if err := h.decideWith(r, op, res, bucket, []*policy.Policy{identity}, nil); err != nil {
 		b.Fatalf("benchmark request denied: %v", err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = h.decide(r, op, res, bucket, []*policy.Policy{identity}, nil)
+		_ = h.decideWith(r, op, res, bucket, []*policy.Policy{identity}, nil)
 	}
 }
 
@@ -96,7 +96,7 @@ func TestDenialAudit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = h.decide(r, op, &auth.Result{Principal: tt.principal}, bucket, tt.identity, nil)
+			err = h.decideWith(r, op, &auth.Result{Principal: tt.principal}, bucket, tt.identity, nil)
 			var denials []map[string]any
 			for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
 				if line == "" {

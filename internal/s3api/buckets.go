@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -31,7 +32,7 @@ func (h *handler) listBuckets(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := s3xml.ListAllMyBucketsResult{Owner: &s3xml.Owner{ID: owner}, Prefix: prefix}
+	out := s3xml.ListAllMyBucketsResult{Owner: &s3xml.Owner{ID: h.canonicalID(q.r.Context(), owner)}, Prefix: prefix}
 	for _, b := range buckets {
 		out.Buckets = append(out.Buckets, s3xml.Bucket{Name: b.Name, CreationDate: s3xml.NewTime(b.Created), BucketRegion: region(b)})
 	}
@@ -39,6 +40,17 @@ func (h *handler) listBuckets(q *request) error {
 		out.ContinuationToken = encodeToken(buckets[len(buckets)-1].Name)
 	}
 	return writeXML(q.w, http.StatusOK, out)
+}
+
+// canonicalID is the canonical user ID of an account, as S3 reports
+// owners; the account ID when IAM does not know the account.
+func (h *handler) canonicalID(ctx context.Context, account string) string {
+	if h.cfg.IAM != nil {
+		if id := h.cfg.IAM.CanonicalID(ctx, account); id != "" {
+			return id
+		}
+	}
+	return account
 }
 
 func region(b meta.Bucket) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3"
@@ -38,6 +39,15 @@ type Config struct {
 	// Now is the clock of aws:CurrentTime and aws:EpochTime; nil means
 	// time.Now.
 	Now func() time.Time
+	// IAM holds accounts, users and their identity policies; nil means
+	// only account root users exist (no identity policies).
+	IAM *iam.Service
+	// IAMAPI serves requests signed for the "iam" service; nil refuses
+	// them as signed for another service.
+	IAMAPI interface {
+		Serve(w http.ResponseWriter, r *http.Request, res *auth.Result)
+		ServeAuthError(w http.ResponseWriter, r *http.Request, err error)
+	}
 }
 
 // Limits of request bodies the server parses (objects stream instead).
@@ -87,6 +97,10 @@ type request struct {
 }
 
 func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.IAMAPI != nil && signedFor(r, "iam") {
+		h.serveIAM(w, r)
+		return
+	}
 	info := httpx.InfoFrom(r.Context())
 	op, err := Resolve(r, h.cfg.Domain)
 	info.Op, info.Bucket, info.Key = op.Kind.String(), op.Bucket, op.Key
@@ -118,6 +132,9 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, op, err)
 		return
 	}
+	if h.cfg.IAM != nil {
+		h.cfg.IAM.RecordUse(r.Context(), res.Principal, "s3", res.Region)
+	}
 	req := &request{op: op, auth: res, r: r, w: w, bucket: bucket}
 	if err := h.dispatch(req); err != nil {
 		h.writeError(w, r, op, err)
@@ -125,6 +142,32 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 }
 
 var errWrongService = errors.New("s3api: credential scope names another service")
+
+// signedFor reports whether the request's SigV4 credential scope names
+// service (header or presigned form). IAM, STS and S3 share the port and
+// are told apart by it, as DESIGN.md §1 says.
+func signedFor(r *http.Request, service string) bool {
+	scope := "/" + service + "/aws4_request"
+	if a := r.Header.Get("Authorization"); a != "" {
+		return strings.Contains(a, scope+",") || strings.Contains(a, scope+" ")
+	}
+	return strings.HasSuffix(r.URL.Query().Get("X-Amz-Credential"), scope)
+}
+
+// serveIAM authenticates a request signed for IAM and hands it to the IAM
+// API. IAM is a global service: any region in the scope is accepted.
+func (h *handler) serveIAM(w http.ResponseWriter, r *http.Request) {
+	res, err := h.cfg.Verifier.Verify(r)
+	if err == nil && res.Service != "iam" {
+		err = auth.ErrMissingAuth // signed for another service by a presigned URL's query only
+	}
+	if err != nil {
+		h.cfg.IAMAPI.ServeAuthError(w, r, err)
+		return
+	}
+	httpx.InfoFrom(r.Context()).Principal = res.Principal.ARN
+	h.cfg.IAMAPI.Serve(w, r, res)
+}
 
 func (h *handler) dispatch(q *request) error {
 	switch q.op.Kind {

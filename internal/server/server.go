@@ -25,6 +25,8 @@ import (
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/blob"
 	"github.com/coffer-project/coffer/internal/datadir"
+	"github.com/coffer-project/coffer/internal/iam"
+	"github.com/coffer-project/coffer/internal/iamapi"
 	"github.com/coffer-project/coffer/internal/kms"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
@@ -88,6 +90,7 @@ type Server struct {
 	kmsEndpoint string
 	meta        meta.Store
 	objects     *object.Service
+	iam         *iam.Service
 	handler     http.Handler
 	stopGC      context.CancelFunc
 	gcDone      chan struct{}
@@ -159,15 +162,28 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.objects.RunGC(gcCtx)
 	}()
 
-	creds := auth.NewStaticCredentials(auth.Credential{
+	// Secrets of IAM access keys are sealed under a key only the KMS can
+	// unwrap (iam.KMSSealer).
+	var sealer iam.Sealer = &iam.KMSSealer{KMS: s.kms, Store: m, KeyID: kms.S3OwnedAlias}
+	if plaintextForBenchmarks {
+		if sealer, err = iam.NewKeySealer(make([]byte, 32)); err != nil {
+			return nil, err
+		}
+	}
+	s.iam = &iam.Service{Store: m, Sealer: sealer, Log: cfg.Logger}
+	if _, err := s.iam.EnsureAccount(ctx, s.root.AccountID, "default"); err != nil {
+		return nil, fmt.Errorf("server: first account: %w", err)
+	}
+	creds := &iam.Credentials{IAM: s.iam, Operator: auth.Credential{
 		AccessKeyID: s.root.AccessKey,
 		SecretKey:   s.root.SecretKey,
 		Principal: auth.Principal{
 			AccountID:   s.root.AccountID,
 			AccessKeyID: s.root.AccessKey,
 			ARN:         "arn:aws:iam::" + s.root.AccountID + ":root",
+			Operator:    true,
 		},
-	})
+	}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.handler = s3api.New(s3api.Config{
@@ -180,6 +196,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 		TrustedProxies:    cfg.TrustedProxies,
+		IAM:               s.iam,
+		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger},
 	})
 	ok = true
 	return s, nil

@@ -1,0 +1,217 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/meta"
+	"github.com/coffer-project/coffer/internal/policy"
+)
+
+// Credentials answers auth.Verifier's lookups: the operator's configured
+// root credential first, then the access keys stored in accounts.
+type Credentials struct {
+	IAM *Service
+	// Operator is the first account's root credential (from the data
+	// dir or the environment); its principal is marked Operator.
+	Operator auth.Credential
+}
+
+var _ auth.Credentials = (*Credentials)(nil)
+
+// Lookup implements auth.Credentials. An inactive key is as unknown as a
+// deleted one (InvalidAccessKeyId), as on AWS.
+func (c *Credentials) Lookup(ctx context.Context, id string) (auth.Credential, error) {
+	if id == c.Operator.AccessKeyID && id != "" {
+		return c.Operator, nil
+	}
+	s := c.IAM
+	account, err := s.Store.AccessKeyAccount(ctx, id)
+	if errors.Is(err, meta.ErrNoSuchAccessKey) {
+		return auth.Credential{}, fmt.Errorf("iam: access key %q: %w", id, auth.ErrInvalidAccessKeyID)
+	}
+	if err != nil {
+		return auth.Credential{}, err
+	}
+	snap, err := s.account(ctx, account)
+	if err != nil {
+		return auth.Credential{}, err
+	}
+	key, user := snap.st.findKey(id)
+	if key == nil || key.Status != StatusActive {
+		return auth.Credential{}, fmt.Errorf("iam: access key %q: %w", id, auth.ErrInvalidAccessKeyID)
+	}
+	secret, err := s.secret(ctx, snap, key)
+	if err != nil {
+		return auth.Credential{}, err
+	}
+	p := auth.Principal{AccountID: account, AccessKeyID: id, ARN: "arn:" + s.partition() + ":iam::" + account + ":root"}
+	if user != nil {
+		p.UserName, p.UserID, p.ARN = user.Name, user.ID, s.UserARN(account, user)
+	}
+	return auth.Credential{AccessKeyID: id, SecretKey: secret, Principal: p}, nil
+}
+
+// findKey returns an access key and its user (nil for a root key).
+func (st *state) findKey(id string) (*AccessKey, *User) {
+	for _, k := range st.RootKeys {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	for _, u := range st.Users {
+		for _, k := range u.Keys {
+			if k.ID == id {
+				return k, u
+			}
+		}
+	}
+	return nil, nil
+}
+
+// secret unseals a key's secret once per snapshot.
+func (s *Service) secret(ctx context.Context, snap *snapshot, key *AccessKey) (string, error) {
+	s.mu.Lock()
+	v, ok := snap.secrets[key.ID]
+	s.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	b, err := s.Sealer.Open(ctx, key.Sealed, secretAAD(snap.account.ID, key.ID))
+	if err != nil {
+		return "", fmt.Errorf("iam: access key %s: %w", key.ID, err)
+	}
+	v = string(b)
+	clear(b)
+	s.mu.Lock()
+	snap.secrets[key.ID] = v
+	s.mu.Unlock()
+	return v, nil
+}
+
+// RecordUse records that an access key signed a request for service in
+// region (GetAccessKeyLastUsed), at most once a minute per key.
+func (s *Service) RecordUse(ctx context.Context, p auth.Principal, service, region string) {
+	if p.Anonymous || p.Operator || p.AccessKeyID == "" {
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	if s.lastUsed == nil {
+		s.lastUsed = map[string]time.Time{}
+	}
+	last := s.lastUsed[p.AccessKeyID]
+	due := now.Sub(last) >= lastUsedWriteInterval
+	if due {
+		s.lastUsed[p.AccessKeyID] = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := s.Store.TouchAccessKey(ctx, p.AccessKeyID, meta.AccessKeyUse{Time: now, Service: service, Region: region}); err != nil {
+		s.log().Warn("iam: recording access key use", "access_key_id", p.AccessKeyID, "err", err)
+	}
+}
+
+// IdentityPolicies returns the identity policies in effect for a caller:
+// for an IAM user its inline and attached policies and those of its
+// groups; none for a root user (root holds every permission of its
+// account) or an anonymous caller. Policies are parsed once per change.
+func (s *Service) IdentityPolicies(ctx context.Context, p auth.Principal) ([]*policy.Policy, error) {
+	if p.Anonymous || p.UserName == "" {
+		return nil, nil
+	}
+	snap, err := s.account(ctx, p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	ps, ok := snap.policies[p.UserName]
+	s.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	u := snap.st.user(p.UserName)
+	if u == nil || u.ID != p.UserID {
+		// Deleted (or deleted and created again) since the key was
+		// looked up: no permissions.
+		return nil, nil
+	}
+	srcs, err := s.policySources(snap.st, p.AccountID, u)
+	if err != nil {
+		return nil, err
+	}
+	ps = make([]*policy.Policy, len(srcs))
+	for i, src := range srcs {
+		ps[i] = src.policy
+	}
+	s.mu.Lock()
+	snap.policies[p.UserName] = ps
+	s.mu.Unlock()
+	return ps, nil
+}
+
+// policySource is an identity policy and where it comes from, as
+// SimulatePrincipalPolicy reports it.
+type policySource struct {
+	policy *policy.Policy
+	id     string // SourcePolicyId: the policy's name
+	typ    string // SourcePolicyType: user, group, user-managed, aws-managed
+}
+
+// policySources parses the identity policies of user u.
+func (s *Service) policySources(st *state, account string, u *User) ([]policySource, error) {
+	var out []policySource
+	add := func(doc, id, typ string) error {
+		p, err := policy.Parse([]byte(doc), policy.KindIdentity)
+		if err != nil {
+			return fmt.Errorf("iam: stored policy %s (%s): %w", id, typ, err)
+		}
+		p.Name = id
+		out = append(out, policySource{policy: p, id: id, typ: typ})
+		return nil
+	}
+	addAttached := func(arns []string) error {
+		for _, arn := range arns {
+			mp, err := s.findPolicy(st, account, arn)
+			if err != nil {
+				continue // detached by a concurrent delete: grants nothing
+			}
+			typ := "user-managed"
+			if isAWSManaged(mp) {
+				typ = "aws-managed"
+			}
+			for _, v := range mp.Versions {
+				if v.ID == mp.DefaultVersion {
+					if err := add(v.Document, mp.Name, typ); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	for _, ip := range u.Inline {
+		if err := add(ip.Document, ip.Name, "user"); err != nil {
+			return nil, err
+		}
+	}
+	if err := addAttached(u.Attached); err != nil {
+		return nil, err
+	}
+	for _, g := range st.groupsOf(u.Name) {
+		for _, ip := range g.Inline {
+			if err := add(ip.Document, ip.Name, "group"); err != nil {
+				return nil, err
+			}
+		}
+		if err := addAttached(g.Attached); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
