@@ -255,6 +255,7 @@ func serverOnly(cfg config.Server) error {
 		{"allow_ssec_over_http", cfg.AllowSSECOverHTTP},
 		{"sse_key_cache_ttl", cfg.SSEKeyCacheTTL != 0},
 		{"trusted_proxies (COFFER_TRUSTED_PROXIES)", cfg.TrustedProxies != ""},
+		{"vpc_endpoints (COFFER_VPC_ENDPOINTS)", len(cfg.VPCEndpoints) > 0},
 	} {
 		if s.set {
 			errs = append(errs, fmt.Errorf("%s: does not apply to coffer kms", s.name))

@@ -81,6 +81,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
+	vpcEndpoints, err := cfg.VPCEndpointList()
+	if err != nil {
+		return err
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		if tlsConfig, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
@@ -108,6 +112,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 		KeyCacheTTL:       cfg.SSEKeyCacheTTL,
 		TrustedProxies:    trustedProxies,
+		VPCEndpoints:      vpcEndpoints,
 	})
 	if err != nil {
 		return err
@@ -204,6 +209,7 @@ type serverFlags struct {
 	kms, kmsCA, kmsClientCert, kmsClientKey string
 	kmsData, kmsListen                      string
 	trustedProxies                          string
+	vpcEndpoints                            []string
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
 }
@@ -219,6 +225,10 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 	fs.BoolVar(&f.allowSSECOverHTTP, "allow-ssec-over-http", false, "accept SSE-C keys over plain HTTP (local testing only)")
 	fs.DurationVar(&f.sseKeyCacheTTL, "sse-key-cache-ttl", 0, "how long a bucket key is used before the KMS is asked again (default 5m)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed for aws:SourceIp (default: none)")
+	fs.Func("vpc-endpoint", "vpce-ID[/vpc-ID]=CIDR[,CIDR…]: requests from these networks come through that VPC endpoint (aws:SourceVpce); repeatable", func(v string) error {
+		f.vpcEndpoints = append(f.vpcEndpoints, v)
+		return nil
+	})
 	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
 	fs.StringVar(&f.kmsCA, "kms-ca", "", "PEM CA bundle verifying the remote KMS's certificate (default: system roots)")
 	fs.StringVar(&f.kmsClientCert, "kms-client-cert", "", "PEM client certificate for a KMS requiring one (with --kms-client-key)")
@@ -243,6 +253,8 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.SSEKeyCacheTTL = f.sseKeyCacheTTL
 		case "trusted-proxies":
 			cfg.TrustedProxies = f.trustedProxies
+		case "vpc-endpoint":
+			cfg.VPCEndpoints = f.vpcEndpoints
 		case "kms":
 			cfg.KMS = f.kms
 		case "kms-ca":

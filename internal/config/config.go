@@ -58,6 +58,11 @@ type Server struct {
 	// addresses) of the reverse proxies whose X-Forwarded-For header is
 	// believed for aws:SourceIp; "" (the default) believes none.
 	TrustedProxies string `yaml:"trusted_proxies"`
+	// VPCEndpoints map client networks to VPC endpoint IDs, each
+	// "vpce-ID[/vpc-ID]=CIDR[,CIDR…]": a request from one of the networks
+	// carries aws:SourceVpce (and aws:SourceVpc, aws:VpcSourceIp) instead
+	// of aws:SourceIp, as a request through an S3 VPC endpoint does.
+	VPCEndpoints []string `yaml:"vpc_endpoints"`
 
 	// KMS is the URL of a remote `coffer kms` (http:// or https://). ""
 	// runs an embedded KMS, keystore in KMSData, for one-host setups.
@@ -195,6 +200,9 @@ func (c *Server) Validate() error {
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.VPCEndpointList(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(append(errs, c.validateKMS()...)...)
 }
 
@@ -224,6 +232,48 @@ func (c *Server) TrustedProxyPrefixes() ([]netip.Prefix, error) {
 		prefixes = append(prefixes, p.Masked())
 	}
 	return prefixes, errors.Join(errs...)
+}
+
+// VPCEndpoint is a VPC endpoint: the client networks whose requests come
+// through it.
+type VPCEndpoint struct {
+	ID       string // vpce-…
+	VPC      string // vpc-…, or ""
+	Prefixes []netip.Prefix
+}
+
+// VPCEndpointList parses VPCEndpoints. The error names every bad entry.
+func (c *Server) VPCEndpointList() ([]VPCEndpoint, error) {
+	var (
+		out  []VPCEndpoint
+		errs []error
+	)
+	for _, s := range c.VPCEndpoints {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		bad := func(why string) { errs = append(errs, fmt.Errorf("vpc_endpoints: %q: %s", s, why)) }
+		ids, cidrs, ok := strings.Cut(s, "=")
+		if !ok {
+			bad("want vpce-ID[/vpc-ID]=CIDR[,CIDR…]")
+			continue
+		}
+		var ep VPCEndpoint
+		ep.ID, ep.VPC, _ = strings.Cut(ids, "/")
+		if !strings.HasPrefix(ep.ID, "vpce-") || len(ep.ID) < 6 || ep.VPC != "" && (!strings.HasPrefix(ep.VPC, "vpc-") || len(ep.VPC) < 5) {
+			bad("the endpoint ID must start with vpce- (and the VPC ID with vpc-)")
+			continue
+		}
+		prefixes, err := (&Server{TrustedProxies: cidrs}).TrustedProxyPrefixes()
+		if err != nil || len(prefixes) == 0 {
+			bad("want one or more CIDR prefixes after =")
+			continue
+		}
+		ep.Prefixes = prefixes
+		out = append(out, ep)
+	}
+	return out, errors.Join(errs...)
 }
 
 // validateKMS checks the settings of the remote or the embedded KMS.
@@ -318,6 +368,9 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_TLS_CERT", &c.TLSCert)
 	env("COFFER_TLS_KEY", &c.TLSKey)
 	env("COFFER_TRUSTED_PROXIES", &c.TrustedProxies)
+	if v := getenv("COFFER_VPC_ENDPOINTS"); v != "" {
+		c.VPCEndpoints = strings.Split(v, ";")
+	}
 	env("COFFER_KMS", &c.KMS)
 	env("COFFER_KMS_ACCESS_KEY", &c.KMSAccessKey)
 	env("COFFER_KMS_SECRET_KEY", &c.KMSSecretKey)

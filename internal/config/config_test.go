@@ -334,3 +334,46 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestVPCEndpoints(t *testing.T) {
+	fromEnv, err := LoadServer("", func(k string) string {
+		return map[string]string{"COFFER_DATA": "/d", "COFFER_VPC_ENDPOINTS": "vpce-1a/vpc-9=10.0.0.0/8,192.0.2.7;vpce-2b=2001:db8::/32"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		in      []string
+		want    string
+		wantErr string
+	}{
+		{"none", nil, "[]", ""},
+		{"from the environment", fromEnv.VPCEndpoints, "[{vpce-1a vpc-9 [10.0.0.0/8 192.0.2.7/32]} {vpce-2b  [2001:db8::/32]}]", ""},
+		{"no networks", []string{"vpce-1a="}, "", `"vpce-1a=": want one or more CIDR prefixes`},
+		{"no =", []string{"vpce-1a"}, "", `want vpce-ID`},
+		{"bad id", []string{"endpoint=10.0.0.0/8"}, "", `must start with vpce-`},
+		{"bad vpc", []string{"vpce-1/net=10.0.0.0/8"}, "", `must start with vpce-`},
+		{"bad prefix", []string{"vpce-1=10.0.0.0/33"}, "", `want one or more CIDR prefixes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Server{Data: "/d", VPCEndpoints: tt.in}
+			c.Defaults()
+			got, err := c.VPCEndpointList()
+			verr := c.Validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || verr == nil || !strings.Contains(verr.Error(), tt.wantErr) {
+					t.Errorf("errors %v, %v; want %q", err, verr, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || verr != nil {
+				t.Fatalf("errors %v, %v", err, verr)
+			}
+			if s := fmt.Sprint(got); s != tt.want {
+				t.Errorf("endpoints %s, want %s", s, tt.want)
+			}
+		})
+	}
+}

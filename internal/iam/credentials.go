@@ -29,7 +29,7 @@ func (c *Credentials) Lookup(ctx context.Context, id string) (auth.Credential, e
 		return c.Operator, nil
 	}
 	s := c.IAM
-	account, err := s.Store.AccessKeyAccount(ctx, id)
+	account, err := s.keyAccount(ctx, id)
 	if errors.Is(err, meta.ErrNoSuchAccessKey) {
 		return auth.Credential{}, fmt.Errorf("iam: access key %q: %w", id, auth.ErrInvalidAccessKeyID)
 	}
@@ -53,6 +53,33 @@ func (c *Credentials) Lookup(ctx context.Context, id string) (auth.Credential, e
 		p.UserName, p.UserID, p.ARN = user.Name, user.ID, s.UserARN(account, user)
 	}
 	return auth.Credential{AccessKeyID: id, SecretKey: secret, Principal: p}, nil
+}
+
+// maxCachedKeys bounds the access key → account cache; past it, it starts
+// over.
+const maxCachedKeys = 1 << 16
+
+// keyAccount is the account an access key belongs to. A key never moves
+// between accounts, so the answer is cached; a deleted key is then missing
+// from the account's snapshot, which Lookup checks.
+func (s *Service) keyAccount(ctx context.Context, id string) (string, error) {
+	s.mu.Lock()
+	account, ok := s.keyAccounts[id]
+	s.mu.Unlock()
+	if ok {
+		return account, nil
+	}
+	account, err := s.Store.AccessKeyAccount(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if s.keyAccounts == nil || len(s.keyAccounts) >= maxCachedKeys {
+		s.keyAccounts = map[string]string{}
+	}
+	s.keyAccounts[id] = account
+	s.mu.Unlock()
+	return account, nil
 }
 
 // findKey returns an access key and its user (nil for a root key).

@@ -96,6 +96,8 @@ type Service struct {
 	mu        sync.Mutex
 	snapshots map[string]*snapshot
 	lastUsed  map[string]time.Time // access key → last recorded use
+	// keyAccounts caches which account an access key belongs to.
+	keyAccounts map[string]string
 }
 
 func (s *Service) now() time.Time {

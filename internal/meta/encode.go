@@ -156,6 +156,7 @@ type encryptionJSON struct {
 	Salt       []byte `json:"salt,omitempty"`
 	SealedKey  []byte `json:"sk,omitempty"`
 	KeyHMAC    []byte `json:"hmac,omitempty"`
+	ManagedKey bool   `json:"mk,omitempty"`
 }
 
 // encodeEncryption stores the zero Encryption (plaintext data) as NULL.

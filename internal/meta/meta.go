@@ -109,6 +109,10 @@ type Encryption struct {
 	Salt       []byte // random per version/upload: derives the key-encryption key (bucket key, SSE-C) and salts KeyHMAC
 	SealedKey  []byte // the object key, sealed under the key-encryption key
 	KeyHMAC    []byte // SSEC: salted HMAC of the customer's key, to verify it; the key itself is never stored
+	// ManagedKey: SSEKMS under the account's AWS managed key (aws/s3),
+	// whose key policy lets every caller S3 authorizes use it through S3,
+	// so callers need no kms: permission of their own.
+	ManagedKey bool
 }
 
 // Checksum is an object or part checksum as S3 reports it.

@@ -190,10 +190,7 @@ func (s *Service) newEncryption(ctx context.Context, b *meta.Bucket, key string,
 		}
 		return meta.Encryption{}, nil, nil // engine tests and benchmarks without a KMS
 	}
-	if err := s.authorizeKeyUse(ctx, mode, "kms:GenerateDataKey", keyID); err != nil {
-		return meta.Encryption{}, nil, err
-	}
-	enc := meta.Encryption{Mode: mode}
+	enc := meta.Encryption{Mode: mode, ManagedKey: mode == meta.SSEKMS && keyID == kms.AWSManagedS3Alias}
 	objectKey, err := sse.NewObjectKey(s.Rand)
 	if err != nil {
 		return enc, nil, err
@@ -243,6 +240,12 @@ func (s *Service) newEncryption(ctx context.Context, b *meta.Bucket, key string,
 		kek = dk.Plaintext
 	}
 	defer clear(kek)
+	// Asked with the key's ARN, which the KMS resolved from the id or
+	// alias the request named; the data key it made is cleared unused
+	// when the caller may not use the key.
+	if err := s.authorizeKeyUse(ctx, &enc, "kms:GenerateDataKey"); err != nil {
+		return enc, nil, err
+	}
 	sealed, err := sse.SealKey(kek, objectKey, sse.Binding{Mode: mode, Bucket: b.Name, Key: key}, s.Rand)
 	if err != nil {
 		return enc, nil, err
@@ -253,12 +256,13 @@ func (s *Service) newEncryption(ctx context.Context, b *meta.Bucket, key string,
 }
 
 // authorizeKeyUse asks s.AuthorizeKeyUse about an SSE-KMS key use. SSE-S3
-// keys are the service's own, and SSE-C uses no KMS key: neither asks.
-func (s *Service) authorizeKeyUse(ctx context.Context, mode, action, keyID string) error {
-	if mode != meta.SSEKMS || s.AuthorizeKeyUse == nil {
+// keys are the service's own, SSE-C uses no KMS key, and the AWS managed
+// key aws/s3 serves every caller S3 authorizes: none of them asks.
+func (s *Service) authorizeKeyUse(ctx context.Context, enc *meta.Encryption, action string) error {
+	if enc.Mode != meta.SSEKMS || enc.ManagedKey || s.AuthorizeKeyUse == nil {
 		return nil
 	}
-	return s.AuthorizeKeyUse(ctx, action, keyID)
+	return s.AuthorizeKeyUse(ctx, action, enc.KMSKeyARN)
 }
 
 // CheckCustomerKey checks the SSE-C key a request sent against an object's
@@ -288,7 +292,7 @@ func (s *Service) openKey(ctx context.Context, bucket, key string, enc *meta.Enc
 	if enc.Mode == "" {
 		return nil, nil
 	}
-	if err := s.authorizeKeyUse(ctx, enc.Mode, "kms:Decrypt", enc.KMSKeyARN); err != nil {
+	if err := s.authorizeKeyUse(ctx, enc, "kms:Decrypt"); err != nil {
 		return nil, err
 	}
 	var kek []byte

@@ -566,33 +566,53 @@ func TestCustomerKeyNotLogged(t *testing.T) {
 	}
 }
 
-// TestAuthorizeKeyUse: the hook is asked for SSE-KMS keys only, with the
-// action of the use, and its refusal fails the request.
+// TestAuthorizeKeyUse: the hook is asked for customer managed SSE-KMS
+// keys only (not SSE-S3, nor the AWS managed aws/s3 key, whose key policy
+// serves every caller S3 authorizes), with the action of the use and the
+// key's ARN even when the request named the key by id, and its refusal
+// fails the request.
 func TestAuthorizeKeyUse(t *testing.T) {
-	e, _ := newSSEEnv(t, 0)
+	e, k := newSSEEnv(t, 0)
 	e.bucket("b", "")
+	md, err := k.store.CreateKey(e.ctx, kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var asked []string
 	deny := errors.New("denied by IAM")
 	refuse := ""
-	e.svc.AuthorizeKeyUse = func(_ context.Context, action, keyID string) error {
-		asked = append(asked, action+" "+keyID)
+	e.svc.AuthorizeKeyUse = func(_ context.Context, action, keyARN string) error {
+		asked = append(asked, action+" "+keyARN)
 		if action == refuse {
 			return deny
 		}
 		return nil
 	}
+	put := func(key, keyID string) error {
+		_, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: key, Body: strings.NewReader("x"), Size: 1,
+			SSE: SSEInput{Algorithm: meta.SSEKMS, KMSKeyID: keyID}})
+		return err
+	}
 	e.put("b", "s3", "sse-s3 asks nothing")
-	if _, err := e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "kms", Body: strings.NewReader("x"), Size: 1, SSE: SSEInput{Algorithm: meta.SSEKMS}}); err != nil {
+	if err := put("managed", ""); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.get("b", "managed", ""); v != "x" || len(asked) != 0 {
+		t.Fatalf("aws/s3 object read %q; asked %q, want nothing", v, asked)
+	}
+	if err := put("kms", md.KeyID); err != nil {
 		t.Fatal(err)
 	}
 	v := e.get("b", "kms", "")
-	if v != "x" || len(asked) != 2 || asked[0] != "kms:GenerateDataKey "+kms.AWSManagedS3Alias || !strings.HasPrefix(asked[1], "kms:Decrypt arn:aws:kms:") {
-		t.Fatalf("asked %q", asked)
+	if v != "x" || len(asked) != 2 || asked[0] != "kms:GenerateDataKey "+md.Arn || asked[1] != "kms:Decrypt "+md.Arn {
+		t.Fatalf("asked %q, want GenerateDataKey and Decrypt on %s", asked, md.Arn)
 	}
 	refuse = "kms:Decrypt"
-	_, err := e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "kms"})
+	_, err = e.svc.GetObject(e.ctx, GetInput{Bucket: "b", Key: "kms"})
 	wantErr(t, err, deny)
 	refuse = "kms:GenerateDataKey"
-	_, err = e.svc.PutObject(e.ctx, PutInput{Bucket: "b", Key: "kms2", Body: strings.NewReader("x"), Size: 1, SSE: SSEInput{Algorithm: meta.SSEKMS}})
-	wantErr(t, err, deny)
+	wantErr(t, put("kms2", md.KeyID), deny)
+	if _, err := e.svc.HeadObject(e.ctx, GetInput{Bucket: "b", Key: "kms2"}); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("HEAD of a refused write: %v, want ErrNoSuchKey", err)
+	}
 }

@@ -118,12 +118,12 @@ type Service struct {
 	// SSE-KMS when asked. Without it only SSE-C objects are encrypted
 	// (engine tests and benchmarks of the plaintext path).
 	KMS KMS
-	// AuthorizeKeyUse, when set, is asked before a KMS key is used for a
-	// request ("kms:GenerateDataKey" on writes, "kms:Decrypt" on reads and
-	// for multipart parts) with the key as the request named it or, on
-	// reads, its ARN; a non-nil error fails the request unchanged. This is
-	// where IAM checks that the caller may use the key, as S3 requires of
-	// SSE-KMS callers on AWS; nil allows every use (one account today).
+	// AuthorizeKeyUse, when set, is asked before a customer managed KMS
+	// key is used for a request ("kms:GenerateDataKey" on writes, before
+	// the data key is used; "kms:Decrypt" on reads and for multipart
+	// parts) with the key's ARN; a non-nil error fails the request
+	// unchanged. This is where IAM checks that the caller may use the key,
+	// as S3 requires of SSE-KMS callers on AWS; nil allows every use.
 	AuthorizeKeyUse func(ctx context.Context, action, keyID string) error
 	// KeyCacheTTL bounds how long a bucket key (S3 Bucket Keys, and every
 	// SSE-S3 key) is used and kept in memory; 0 means DefaultKeyCacheTTL.

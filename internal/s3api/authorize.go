@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/policy"
@@ -243,7 +246,13 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags [
 		}
 	}
 	if ip := clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies); ip.IsValid() {
-		set("aws:sourceip", ip.String())
+		if ep := vpcEndpointOf(ip, h.cfg.VPCEndpoints); ep != nil {
+			set("aws:sourcevpce", ep.ID)
+			set("aws:sourcevpc", ep.VPC)
+			set("aws:vpcsourceip", ip.String())
+		} else {
+			set("aws:sourceip", ip.String())
+		}
 	}
 	set("aws:securetransport", strconv.FormatBool(r.TLS != nil))
 	if r.TLS != nil {
@@ -297,6 +306,18 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags [
 		}
 	}
 	return c
+}
+
+// vpcEndpointOf is the VPC endpoint whose networks hold ip, or nil.
+func vpcEndpointOf(ip netip.Addr, eps []config.VPCEndpoint) *config.VPCEndpoint {
+	for i := range eps {
+		for _, p := range eps[i].Prefixes {
+			if p.Contains(ip) {
+				return &eps[i]
+			}
+		}
+	}
+	return nil
 }
 
 // readsExistingTags reports whether S3 gives operation k the
@@ -462,4 +483,47 @@ func (c *policyCache) parse(bucket, text string) (cachedPolicy, error) {
 	}
 	c.m[bucket] = e
 	return e, nil
+}
+
+// callerKey carries the authenticated caller in a request's context, for
+// decisions the engine asks for while serving it (KeyUseAuthorizer).
+type callerKey struct{}
+
+// withCaller returns r with its caller in the context.
+func withCaller(r *http.Request, p auth.Principal) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), callerKey{}, p))
+}
+
+// KeyUseAuthorizer is object.Service.AuthorizeKeyUse for requests this
+// package serves: as on AWS, an IAM user writing or reading an object
+// under a customer managed KMS key needs an identity policy allowing
+// kms:GenerateDataKey or kms:Decrypt on the key's ARN. Root users hold
+// every permission of their account; anonymous callers cannot use KMS
+// keys. Refusals are audited like other denials.
+func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Context, action, keyARN string) error {
+	return func(ctx context.Context, action, keyARN string) error {
+		p, ok := ctx.Value(callerKey{}).(auth.Principal)
+		if !ok {
+			return nil // not a request (recovery, lifecycle): the service's own use
+		}
+		caller := callerOf(p)
+		var identity []*policy.Policy
+		switch {
+		case caller.Type == policy.PrincipalRoot:
+			return nil
+		case caller.Type == policy.PrincipalUser && svc != nil:
+			var err error
+			if identity, err = svc.IdentityPolicies(ctx, p); err != nil {
+				return err
+			}
+		}
+		req := policy.Request{Principal: caller, Action: action, Resource: keyARN,
+			Context: map[string][]string{"kms:viaservice": {"s3.amazonaws.com"}}}
+		d := policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: identity})
+		if d.Allowed() {
+			return nil
+		}
+		(&handler{log: log}).auditDenial(ctx, req, d)
+		return errAccessDenied
+	}
 }

@@ -2,10 +2,12 @@ package s3api
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/policy"
 )
 
@@ -96,5 +98,56 @@ func TestMentionsExistingObjectTag(t *testing.T) {
 				t.Errorf("mentionsExistingObjectTag = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestConditionKeysVPCEndpoint: a client inside a configured VPC
+// endpoint's networks gets aws:SourceVpce, aws:SourceVpc and
+// aws:VpcSourceIp and no aws:SourceIp, as a request through an S3 VPC
+// endpoint does on AWS; any other client gets aws:SourceIp only.
+func TestConditionKeysVPCEndpoint(t *testing.T) {
+	h := &handler{cfg: Config{VPCEndpoints: []config.VPCEndpoint{
+		{ID: "vpce-1a2b", VPC: "vpc-111", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}},
+		{ID: "vpce-3c4d", Prefixes: []netip.Prefix{netip.MustParsePrefix("2001:db8::/32")}},
+	}}}
+	tests := []struct {
+		remote string
+		want   map[string][]string
+	}{
+		{"10.1.2.3:5000", map[string][]string{"aws:sourcevpce": {"vpce-1a2b"}, "aws:sourcevpc": {"vpc-111"}, "aws:vpcsourceip": {"10.1.2.3"}, "aws:sourceip": nil}},
+		{"[2001:db8::5]:5000", map[string][]string{"aws:sourcevpce": {"vpce-3c4d"}, "aws:sourcevpc": nil, "aws:vpcsourceip": {"2001:db8::5"}, "aws:sourceip": nil}},
+		{"192.0.2.1:5000", map[string][]string{"aws:sourceip": {"192.0.2.1"}, "aws:sourcevpce": nil, "aws:vpcsourceip": nil}},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "https://s3.example.com/b/k", nil)
+		r.RemoteAddr = tt.remote
+		op, err := Resolve(r, "s3.example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := h.conditionKeys(r, op, &auth.Result{Principal: auth.Principal{AccountID: "111122223333"}}, nil)
+		for k, want := range tt.want {
+			if got := c[k]; !slices.Equal(got, want) {
+				t.Errorf("from %s: %s = %q, want %q", tt.remote, k, got, want)
+			}
+		}
+	}
+	// And a bucket policy conditioned on the endpoint decides by it.
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*",
+		"Resource":"arn:aws:s3:::b/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b"}}}]}`), policy.KindResource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for remote, wantDeny := range map[string]bool{"10.9.9.9:1": false, "192.0.2.1:1": true} {
+		r := httptest.NewRequest("GET", "https://s3.example.com/b/k", nil)
+		r.RemoteAddr = remote
+		op, _ := Resolve(r, "s3.example.com")
+		ctx := h.conditionKeys(r, op, &auth.Result{Principal: auth.Principal{AccountID: "111122223333"}}, nil)
+		d := policy.Evaluate(policy.Request{Principal: policy.Principal{Type: policy.PrincipalRoot, Account: "111122223333", ARN: "arn:aws:iam::111122223333:root"},
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: ctx},
+			policy.Set{Kind: policy.KindResource, Policies: []*policy.Policy{p}, Owner: "111122223333"})
+		if got := d.Outcome == policy.ExplicitDeny; got != wantDeny {
+			t.Errorf("from %s: decision %v, want deny=%v", remote, d.Outcome, wantDeny)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/meta"
@@ -36,6 +37,10 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed for
 	// aws:SourceIp; nil believes none, the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// VPCEndpoints map client networks to VPC endpoints: a request from
+	// one carries aws:SourceVpce, aws:SourceVpc and aws:VpcSourceIp
+	// instead of aws:SourceIp, as on AWS.
+	VPCEndpoints []config.VPCEndpoint
 	// Now is the clock of aws:CurrentTime and aws:EpochTime; nil means
 	// time.Now.
 	Now func() time.Time
@@ -134,6 +139,11 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.cfg.IAM != nil {
 		h.cfg.IAM.RecordUse(r.Context(), res.Principal, "s3", res.Region)
+	}
+	if res.Principal.Anonymous || res.Principal.UserName != "" {
+		// For KeyUseAuthorizer; a root user needs no check (nor the
+		// allocation, on the hot path).
+		r = withCaller(r, res.Principal)
 	}
 	req := &request{op: op, auth: res, r: r, w: w, bucket: bucket}
 	if err := h.dispatch(req); err != nil {

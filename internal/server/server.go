@@ -24,6 +24,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/blob"
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/datadir"
 	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/iamapi"
@@ -66,6 +67,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client for aws:SourceIp; nil believes none.
 	TrustedProxies []netip.Prefix
+	// VPCEndpoints map client networks to VPC endpoints (aws:SourceVpce).
+	VPCEndpoints []config.VPCEndpoint
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -174,6 +177,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := s.iam.EnsureAccount(ctx, s.root.AccountID, "default"); err != nil {
 		return nil, fmt.Errorf("server: first account: %w", err)
 	}
+	s.objects.AuthorizeKeyUse = s3api.KeyUseAuthorizer(s.iam, cfg.Logger)
 	creds := &iam.Credentials{IAM: s.iam, Operator: auth.Credential{
 		AccessKeyID: s.root.AccessKey,
 		SecretKey:   s.root.SecretKey,
@@ -196,6 +200,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 		AllowSSECOverHTTP: cfg.AllowSSECOverHTTP,
 		TrustedProxies:    cfg.TrustedProxies,
+		VPCEndpoints:      cfg.VPCEndpoints,
 		IAM:               s.iam,
 		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger},
 	})
