@@ -133,7 +133,8 @@ func (h *Handler) authorize(q *request, a action) error {
 	}
 	h.log().LogAttrs(q.r.Context(), slog.LevelInfo, "access denied",
 		slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("principal", q.caller.ARN),
-		slog.String("action", req.Action), slog.String("resource", resource), slog.String("reason", d.Reason))
+		slog.String("action", req.Action), slog.String("resource", resource),
+		slog.String("statement", d.Decider()), slog.String("reason", d.Reason))
 	return &iam.Error{Code: iam.CodeAccessDenied, Message: "User: " + q.caller.ARN + " is not authorized to perform: " + req.Action + " on resource: " + resource}
 }
 

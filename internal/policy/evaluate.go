@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // Request is what a decision is about.
 type Request struct {
 	Principal Principal
@@ -70,6 +72,20 @@ type Decision struct {
 
 // Allowed reports whether the request may proceed.
 func (d Decision) Allowed() bool { return d.Outcome == Allowed }
+
+// Decider names, for audit records, the statement that refused a request:
+// the first applicable Deny's Sid (or "POLICY#INDEX" when it has none),
+// or "implicit" when nothing allowed it.
+func (d Decision) Decider() string {
+	if d.Outcome != ExplicitDeny || len(d.Statements) == 0 {
+		return "implicit"
+	}
+	st := d.Statements[0]
+	if st.Sid != "" {
+		return st.Sid
+	}
+	return st.Policy + "#" + strconv.Itoa(st.Index)
+}
 
 // Evaluate decides req against the policy sets, following AWS's evaluation
 // logic:

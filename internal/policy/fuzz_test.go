@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func isASCII(s string) bool {
@@ -81,6 +83,54 @@ func FuzzEvaluate(f *testing.F) {
 		ec := newEvalContext(Request{Principal: alice, Context: map[string][]string{"a:k": {ctxVal}}})
 		if _, ok := c.eval(ec); !ok {
 			t.Fatalf("operator %q parsed but did not evaluate", op)
+		}
+	})
+}
+
+// FuzzWildcardMatch: the wildcard matcher agrees with a regular-expression
+// reference (* any run of characters, ? exactly one) on valid UTF-8, in
+// plain mode, case-sensitively and folding ASCII case.
+func FuzzWildcardMatch(f *testing.F) {
+	f.Add("home/${aws:username}/*", "home/alice/x")
+	f.Add("a*b?c", "axxbyc")
+	f.Add("*?*", "é")
+	f.Add("s3:Get*", "s3:getobject")
+	f.Fuzz(func(t *testing.T, pat, text string) {
+		if !utf8.ValidString(pat) || !utf8.ValidString(text) || strings.Contains(pat, "$") {
+			return
+		}
+		tp, err := parseTemplate(pat, false)
+		if err != nil {
+			return
+		}
+		p, ok := tp.resolve(nil)
+		if !ok {
+			return
+		}
+		var re strings.Builder
+		re.WriteString(`(?s)^`)
+		for _, r := range pat {
+			switch r {
+			case '*':
+				re.WriteString(`.*`)
+			case '?':
+				re.WriteString(`.`)
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString(`$`)
+		want := regexp.MustCompile(re.String()).MatchString(text)
+		if got := p.match(text, matchPlain, false); got != want {
+			t.Fatalf("%q vs %q: match %v, reference %v", pat, text, got, want)
+		}
+		if isASCII(pat) && isASCII(text) {
+			want := regexp.MustCompile("(?i)" + re.String()).MatchString(text)
+			lp, _ := parseTemplate(strings.ToLower(pat), false)
+			lpp, _ := lp.resolve(nil)
+			if got := lpp.match(text, matchPlain, true); got != want {
+				t.Fatalf("%q vs %q folding case: match %v, reference %v", pat, text, got, want)
+			}
 		}
 	})
 }

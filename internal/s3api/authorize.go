@@ -427,14 +427,6 @@ func tlsVersion(v uint16) string {
 // auditDenial records a refused request: who, what, on which resource and
 // which statement decided ("implicit" when none allowed it).
 func (h *handler) auditDenial(ctx context.Context, req policy.Request, d policy.Decision) {
-	stmt := "implicit"
-	if d.Outcome == policy.ExplicitDeny && len(d.Statements) > 0 {
-		st := d.Statements[0]
-		stmt = st.Sid
-		if stmt == "" {
-			stmt = st.Policy + "#" + strconv.Itoa(st.Index)
-		}
-	}
 	principal := req.Principal.ARN
 	if req.Principal.Type == policy.PrincipalAnonymous {
 		principal = "anonymous"
@@ -442,7 +434,7 @@ func (h *handler) auditDenial(ctx context.Context, req policy.Request, d policy.
 	h.log.LogAttrs(ctx, slog.LevelInfo, "access denied",
 		slog.String("request_id", httpx.RequestID(ctx)), slog.String("principal", principal),
 		slog.String("action", req.Action), slog.String("resource", req.Resource),
-		slog.String("statement", stmt), slog.String("reason", d.Reason))
+		slog.String("statement", d.Decider()), slog.String("reason", d.Reason))
 }
 
 // policyCache keeps each bucket's parsed policy, so that a policy is
