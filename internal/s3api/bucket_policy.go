@@ -14,6 +14,11 @@ func (h *handler) putBucketPolicy(q *request) error {
 	if err != nil {
 		return err
 	}
+	if len(doc) <= object.MaxBucketPolicySize {
+		if err := checkContentMD5(q, doc); err != nil {
+			return err
+		}
+	}
 	if err := h.obj.PutBucketPolicy(q.r.Context(), q.op.Bucket, doc); err != nil {
 		return err
 	}

@@ -43,17 +43,27 @@ func decodeXML(q *request, v any) error {
 	if len(body) > maxXMLBody {
 		return s3xml.ErrTooLarge
 	}
-	if want := q.r.Header.Get("Content-MD5"); want != "" {
-		sum, err := base64.StdEncoding.DecodeString(want)
-		if err != nil || len(sum) != md5.Size {
-			return &s3err.Error{Code: s3err.InvalidDigest}
-		}
-		got := md5.Sum(body)
-		if !bytes.Equal(got[:], sum) {
-			return &s3err.Error{Code: s3err.BadDigest}
-		}
+	if err := checkContentMD5(q, body); err != nil {
+		return err
 	}
 	return s3xml.Decode(bytes.NewReader(body), v, maxXMLBody)
+}
+
+// checkContentMD5 checks a request body read whole against its
+// Content-MD5 header, when sent.
+func checkContentMD5(q *request, body []byte) error {
+	want := q.r.Header.Get("Content-MD5")
+	if want == "" {
+		return nil
+	}
+	sum, err := base64.StdEncoding.DecodeString(want)
+	if err != nil || len(sum) != md5.Size {
+		return &s3err.Error{Code: s3err.InvalidDigest}
+	}
+	if got := md5.Sum(body); !bytes.Equal(got[:], sum) {
+		return &s3err.Error{Code: s3err.BadDigest}
+	}
+	return nil
 }
 
 // splitList splits a comma-separated header value, trimming blanks.

@@ -1,6 +1,7 @@
 package inproc
 
 import (
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -280,6 +281,31 @@ func TestBucketPolicyMalformed(t *testing.T) {
 	}
 	_, err := c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
 	wantAPIError(t, err, 404, "NoSuchBucketPolicy")
+
+	// A Content-MD5 that does not match the body is BadDigest, and
+	// nothing is stored; a matching one is accepted.
+	doc := policyDoc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/public/*"}`)
+	for _, tt := range []struct {
+		name, md5 string
+		status    int
+		code      string
+	}{
+		{"wrong Content-MD5", base64.StdEncoding.EncodeToString(make([]byte, 16)), 400, "BadDigest"},
+		{"malformed Content-MD5", "not-base64!", 400, "InvalidDigest"},
+		{"matching Content-MD5", md5B64([]byte(doc)), 204, ""},
+	} {
+		req := newRequest(t, http.MethodPut, c.url("pol", "", "policy"), []byte(doc))
+		req.Header.Set("Content-MD5", tt.md5)
+		c.signBody(t, req, []byte(doc))
+		resp, body := c.do(t, req)
+		if resp.StatusCode != tt.status || tt.code != "" && !strings.Contains(string(body), "<Code>"+tt.code+"</Code>") {
+			t.Errorf("%s: HTTP %d %s, want %d %s", tt.name, resp.StatusCode, body, tt.status, tt.code)
+		}
+		_, err := c.s3.GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
+		if (err == nil) != (tt.code == "") {
+			t.Errorf("%s: policy stored = %v", tt.name, err == nil)
+		}
+	}
 }
 
 func TestBucketPolicyStatus(t *testing.T) {
