@@ -1,6 +1,7 @@
 package iamapi
 
 import (
+	"context"
 	"encoding/base64"
 	"net/url"
 	"strconv"
@@ -175,47 +176,71 @@ var actions map[string]action
 
 func init() {
 	actions = map[string]action{
-		"CreateUser":                {serve: (*Handler).createUser, resource: userRes},
-		"GetUser":                   {serve: (*Handler).getUser, resource: userRes},
-		"ListUsers":                 {serve: (*Handler).listUsers, resource: listResource("user")},
-		"UpdateUser":                {serve: (*Handler).updateUser, resource: userRes},
-		"DeleteUser":                {serve: (*Handler).deleteUser, resource: userRes},
-		"TagUser":                   {serve: (*Handler).tagUser, resource: userRes},
-		"UntagUser":                 {serve: (*Handler).untagUser, resource: userRes},
-		"ListUserTags":              {serve: (*Handler).listUserTags, resource: userRes},
-		"CreateAccessKey":           {serve: (*Handler).createAccessKey, resource: userRes},
-		"ListAccessKeys":            {serve: (*Handler).listAccessKeys, resource: userRes},
-		"UpdateAccessKey":           {serve: (*Handler).updateAccessKey, resource: userRes},
-		"DeleteAccessKey":           {serve: (*Handler).deleteAccessKey, resource: userRes},
-		"GetAccessKeyLastUsed":      {serve: (*Handler).getAccessKeyLastUsed},
-		"CreateGroup":               {serve: (*Handler).createGroup, resource: groupRes},
-		"GetGroup":                  {serve: (*Handler).getGroup, resource: groupRes},
-		"ListGroups":                {serve: (*Handler).listGroups, resource: listResource("group")},
-		"DeleteGroup":               {serve: (*Handler).deleteGroup, resource: groupRes},
-		"AddUserToGroup":            {serve: (*Handler).addUserToGroup, resource: groupRes},
-		"RemoveUserFromGroup":       {serve: (*Handler).removeUserFromGroup, resource: groupRes},
-		"ListGroupsForUser":         {serve: (*Handler).listGroupsForUser, resource: userRes},
-		"PutUserPolicy":             {serve: inline(iam.KindUser, "put"), resource: userRes},
-		"GetUserPolicy":             {serve: inline(iam.KindUser, "get"), resource: userRes},
-		"DeleteUserPolicy":          {serve: inline(iam.KindUser, "delete"), resource: userRes},
-		"ListUserPolicies":          {serve: inline(iam.KindUser, "list"), resource: userRes},
-		"PutGroupPolicy":            {serve: inline(iam.KindGroup, "put"), resource: groupRes},
-		"GetGroupPolicy":            {serve: inline(iam.KindGroup, "get"), resource: groupRes},
-		"DeleteGroupPolicy":         {serve: inline(iam.KindGroup, "delete"), resource: groupRes},
-		"ListGroupPolicies":         {serve: inline(iam.KindGroup, "list"), resource: groupRes},
-		"CreatePolicy":              {serve: (*Handler).createPolicy, resource: policyResource},
-		"GetPolicy":                 {serve: (*Handler).getPolicy, resource: policyResource},
-		"ListPolicies":              {serve: (*Handler).listPolicies, resource: listResource("policy")},
-		"DeletePolicy":              {serve: (*Handler).deletePolicy, resource: policyResource},
-		"CreatePolicyVersion":       {serve: (*Handler).createPolicyVersion, resource: policyResource},
-		"GetPolicyVersion":          {serve: (*Handler).getPolicyVersion, resource: policyResource},
-		"ListPolicyVersions":        {serve: (*Handler).listPolicyVersions, resource: policyResource},
-		"SetDefaultPolicyVersion":   {serve: (*Handler).setDefaultPolicyVersion, resource: policyResource},
-		"DeletePolicyVersion":       {serve: (*Handler).deletePolicyVersion, resource: policyResource},
-		"AttachUserPolicy":          {serve: attach(iam.KindUser, true), resource: userRes},
-		"DetachUserPolicy":          {serve: attach(iam.KindUser, false), resource: userRes},
-		"AttachGroupPolicy":         {serve: attach(iam.KindGroup, true), resource: groupRes},
-		"DetachGroupPolicy":         {serve: attach(iam.KindGroup, false), resource: groupRes},
+		"CreateUser": {serve: (*Handler).createUser, resource: userRes},
+		"GetUser":    {serve: (*Handler).getUser, resource: userRes},
+		"ListUsers":  {serve: (*Handler).listUsers, resource: listResource("user")},
+		"UpdateUser": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.UpdateUser(q.r.Context(), q.account, p[0], q.get("NewUserName"), q.get("NewPath"))
+		}, "UserName"), resource: userRes},
+		"DeleteUser": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeleteUser(q.r.Context(), q.account, p[0])
+		}, "UserName"), resource: userRes},
+		"TagUser": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.TagUser(q.r.Context(), q.account, p[0], q.tagsParam())
+		}, "UserName"), resource: userRes},
+		"UntagUser": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.UntagUser(q.r.Context(), q.account, p[0], q.list("TagKeys"))
+		}, "UserName"), resource: userRes},
+		"ListUserTags":    {serve: (*Handler).listUserTags, resource: userRes},
+		"CreateAccessKey": {serve: (*Handler).createAccessKey, resource: userRes},
+		"ListAccessKeys":  {serve: (*Handler).listAccessKeys, resource: userRes},
+		"UpdateAccessKey": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.UpdateAccessKey(q.r.Context(), q.account, q.userName(), p[0], p[1])
+		}, "AccessKeyId", "Status"), resource: userRes},
+		"DeleteAccessKey": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeleteAccessKey(q.r.Context(), q.account, q.userName(), p[0])
+		}, "AccessKeyId"), resource: userRes},
+		"GetAccessKeyLastUsed": {serve: (*Handler).getAccessKeyLastUsed},
+		"CreateGroup":          {serve: (*Handler).createGroup, resource: groupRes},
+		"GetGroup":             {serve: (*Handler).getGroup, resource: groupRes},
+		"ListGroups":           {serve: (*Handler).listGroups, resource: listResource("group")},
+		"DeleteGroup": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeleteGroup(q.r.Context(), q.account, p[0])
+		}, "GroupName"), resource: groupRes},
+		"AddUserToGroup": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.AddUserToGroup(q.r.Context(), q.account, p[0], p[1])
+		}, "GroupName", "UserName"), resource: groupRes},
+		"RemoveUserFromGroup": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.RemoveUserFromGroup(q.r.Context(), q.account, p[0], p[1])
+		}, "GroupName", "UserName"), resource: groupRes},
+		"ListGroupsForUser": {serve: (*Handler).listGroupsForUser, resource: userRes},
+		"PutUserPolicy":     {serve: inline(iam.KindUser, "put"), resource: userRes},
+		"GetUserPolicy":     {serve: inline(iam.KindUser, "get"), resource: userRes},
+		"DeleteUserPolicy":  {serve: inline(iam.KindUser, "delete"), resource: userRes},
+		"ListUserPolicies":  {serve: inline(iam.KindUser, "list"), resource: userRes},
+		"PutGroupPolicy":    {serve: inline(iam.KindGroup, "put"), resource: groupRes},
+		"GetGroupPolicy":    {serve: inline(iam.KindGroup, "get"), resource: groupRes},
+		"DeleteGroupPolicy": {serve: inline(iam.KindGroup, "delete"), resource: groupRes},
+		"ListGroupPolicies": {serve: inline(iam.KindGroup, "list"), resource: groupRes},
+		"CreatePolicy":      {serve: (*Handler).createPolicy, resource: policyResource},
+		"GetPolicy":         {serve: (*Handler).getPolicy, resource: policyResource},
+		"ListPolicies":      {serve: (*Handler).listPolicies, resource: listResource("policy")},
+		"DeletePolicy": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeletePolicy(q.r.Context(), q.account, p[0])
+		}, "PolicyArn"), resource: policyResource},
+		"CreatePolicyVersion": {serve: (*Handler).createPolicyVersion, resource: policyResource},
+		"GetPolicyVersion":    {serve: (*Handler).getPolicyVersion, resource: policyResource},
+		"ListPolicyVersions":  {serve: (*Handler).listPolicyVersions, resource: policyResource},
+		"SetDefaultPolicyVersion": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.SetDefaultPolicyVersion(q.r.Context(), q.account, p[0], p[1])
+		}, "PolicyArn", "VersionId"), resource: policyResource},
+		"DeletePolicyVersion": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeletePolicyVersion(q.r.Context(), q.account, p[0], p[1])
+		}, "PolicyArn", "VersionId"), resource: policyResource},
+		"AttachUserPolicy":          {serve: noResult(attach(iam.KindUser, (*iam.Service).AttachPolicy), "UserName", "PolicyArn"), resource: userRes},
+		"DetachUserPolicy":          {serve: noResult(attach(iam.KindUser, (*iam.Service).DetachPolicy), "UserName", "PolicyArn"), resource: userRes},
+		"AttachGroupPolicy":         {serve: noResult(attach(iam.KindGroup, (*iam.Service).AttachPolicy), "GroupName", "PolicyArn"), resource: groupRes},
+		"DetachGroupPolicy":         {serve: noResult(attach(iam.KindGroup, (*iam.Service).DetachPolicy), "GroupName", "PolicyArn"), resource: groupRes},
 		"ListAttachedUserPolicies":  {serve: listAttached(iam.KindUser), resource: userRes},
 		"ListAttachedGroupPolicies": {serve: listAttached(iam.KindGroup), resource: groupRes},
 		"ListEntitiesForPolicy":     {serve: (*Handler).listEntitiesForPolicy, resource: policyResource},
@@ -223,6 +248,29 @@ func init() {
 		"SimulateCustomPolicy":      {serve: (*Handler).simulateCustomPolicy},
 		"CreateAccount":             {serve: (*Handler).createAccount, operator: true},
 		"ListAccounts":              {serve: (*Handler).listAccounts, operator: true},
+	}
+}
+
+// noResult serves an action that answers nothing but success: the named
+// parameters are required and handed to fn in order.
+func noResult(fn func(h *Handler, q *request, p []string) error, params ...string) func(*Handler, *request) error {
+	return func(h *Handler, q *request) error {
+		p, err := q.required(params...)
+		if err != nil {
+			return err
+		}
+		if err := fn(h, q, p); err != nil {
+			return err
+		}
+		return h.write(q, nil)
+	}
+}
+
+// attach adapts AttachPolicy or DetachPolicy for kind to noResult's
+// parameters (owner name, policy ARN).
+func attach(kind string, op func(s *iam.Service, ctx context.Context, account, kind, owner, arn string) error) func(*Handler, *request, []string) error {
+	return func(h *Handler, q *request, p []string) error {
+		return op(h.IAM, q.r.Context(), q.account, kind, p[0], p[1])
 	}
 }
 
@@ -293,50 +341,6 @@ func (h *Handler) listUsers(q *request) error {
 	return h.write(q, out)
 }
 
-func (h *Handler) updateUser(q *request) error {
-	p, err := q.required("UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.UpdateUser(q.r.Context(), q.account, p[0], q.get("NewUserName"), q.get("NewPath")); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) deleteUser(q *request) error {
-	p, err := q.required("UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.DeleteUser(q.r.Context(), q.account, p[0]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) tagUser(q *request) error {
-	p, err := q.required("UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.TagUser(q.r.Context(), q.account, p[0], q.tagsParam()); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) untagUser(q *request) error {
-	p, err := q.required("UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.UntagUser(q.r.Context(), q.account, p[0], q.list("TagKeys")); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
 func (h *Handler) listUserTags(q *request) error {
 	p, err := q.required("UserName")
 	if err != nil {
@@ -387,28 +391,6 @@ func (h *Handler) listAccessKeys(q *request) error {
 		out.Keys = append(out.Keys, accessKeyXML{UserName: k.UserName, AccessKeyID: k.AccessKeyID, Status: k.Status, CreateDate: isoTime(k.Created)})
 	}
 	return h.write(q, out)
-}
-
-func (h *Handler) updateAccessKey(q *request) error {
-	p, err := q.required("AccessKeyId", "Status")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.UpdateAccessKey(q.r.Context(), q.account, q.userName(), p[0], p[1]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) deleteAccessKey(q *request) error {
-	p, err := q.required("AccessKeyId")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.DeleteAccessKey(q.r.Context(), q.account, q.userName(), p[0]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
 }
 
 func (h *Handler) getAccessKeyLastUsed(q *request) error {
@@ -504,39 +486,6 @@ func (h *Handler) listGroupsForUser(q *request) error {
 		return err
 	}
 	return h.writeGroups(q, groups)
-}
-
-func (h *Handler) deleteGroup(q *request) error {
-	p, err := q.required("GroupName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.DeleteGroup(q.r.Context(), q.account, p[0]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) addUserToGroup(q *request) error {
-	p, err := q.required("GroupName", "UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.AddUserToGroup(q.r.Context(), q.account, p[0], p[1]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) removeUserFromGroup(q *request) error {
-	p, err := q.required("GroupName", "UserName")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.RemoveUserFromGroup(q.r.Context(), q.account, p[0], p[1]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
 }
 
 // inline serves Put/Get/Delete/List{User,Group}Policy{,ies}.
@@ -657,17 +606,6 @@ func (h *Handler) listPolicies(q *request) error {
 	return h.write(q, out)
 }
 
-func (h *Handler) deletePolicy(q *request) error {
-	p, err := q.required("PolicyArn")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.DeletePolicy(q.r.Context(), q.account, p[0]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
 func (h *Handler) createPolicyVersion(q *request) error {
 	p, err := q.required("PolicyArn", "PolicyDocument")
 	if err != nil {
@@ -714,50 +652,6 @@ func (h *Handler) listPolicyVersions(q *request) error {
 		out.Versions = append(out.Versions, versionXML(v, v.ID == def, false))
 	}
 	return h.write(q, out)
-}
-
-func (h *Handler) setDefaultPolicyVersion(q *request) error {
-	p, err := q.required("PolicyArn", "VersionId")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.SetDefaultPolicyVersion(q.r.Context(), q.account, p[0], p[1]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func (h *Handler) deletePolicyVersion(q *request) error {
-	p, err := q.required("PolicyArn", "VersionId")
-	if err != nil {
-		return err
-	}
-	if err := h.IAM.DeletePolicyVersion(q.r.Context(), q.account, p[0], p[1]); err != nil {
-		return err
-	}
-	return h.write(q, nil)
-}
-
-func attach(kind string, on bool) func(*Handler, *request) error {
-	ownerParam := "UserName"
-	if kind == iam.KindGroup {
-		ownerParam = "GroupName"
-	}
-	return func(h *Handler, q *request) error {
-		p, err := q.required(ownerParam, "PolicyArn")
-		if err != nil {
-			return err
-		}
-		if on {
-			err = h.IAM.AttachPolicy(q.r.Context(), q.account, kind, p[0], p[1])
-		} else {
-			err = h.IAM.DetachPolicy(q.r.Context(), q.account, kind, p[0], p[1])
-		}
-		if err != nil {
-			return err
-		}
-		return h.write(q, nil)
-	}
 }
 
 func listAttached(kind string) func(*Handler, *request) error {
