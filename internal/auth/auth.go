@@ -34,6 +34,8 @@ var (
 	ErrMalformedChunk               = errors.New("auth: malformed aws-chunked body")           // IncompleteBody 400
 	ErrMissingDecodedLength         = errors.New("auth: missing x-amz-decoded-content-length") // MissingContentLength 411
 	ErrMalformedTrailer             = errors.New("auth: malformed trailer")                    // MalformedTrailerError 400
+	ErrInvalidToken                 = errors.New("auth: invalid session token")                // InvalidToken 400
+	ErrExpiredToken                 = errors.New("auth: session token expired")                // ExpiredToken 400
 )
 
 // Principal is who made a request.
@@ -46,6 +48,33 @@ type Principal struct {
 	ARN         string // arn:aws:iam::ACCOUNT:root or …:user/PATH/NAME
 	// Operator marks the first account's root, which manages accounts.
 	Operator bool
+
+	// Session is set for temporary credentials (STS).
+	Session *Session
+}
+
+// Session describes temporary credentials: who they were issued to and
+// how.
+type Session struct {
+	Expires time.Time
+	// MFATime is when the session's holder last proved MFA; zero if not.
+	MFATime time.Time
+	// RoleARN, RoleID and Name are set for an assumed role: the role (with
+	// its path) and the session name. The Principal's ARN is then
+	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME and UserID ROLEID:NAME.
+	RoleARN, RoleID, RoleName, Name string
+	// Policy is the session policy (AssumeRole's Policy), "" for none: it
+	// limits what the role's policies grant.
+	Policy string
+	// SourceIdentity is AssumeRole's SourceIdentity.
+	SourceIdentity string
+}
+
+// SessionCredentials looks up temporary credentials: the secret and the
+// principal come from the session token sent with the request
+// (X-Amz-Security-Token). Errors wrap ErrInvalidToken or ErrExpiredToken.
+type SessionCredentials interface {
+	LookupSession(ctx context.Context, accessKeyID, token string) (Credential, error)
 }
 
 // Credential is a secret an access key signs with.

@@ -195,7 +195,7 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 	if v.Creds == nil {
 		return nil, nil, fmt.Errorf("auth: access key %q: %w", sa.scope.accessKeyID, ErrInvalidAccessKeyID)
 	}
-	cred, err := v.Creds.Lookup(r.Context(), sa.scope.accessKeyID)
+	cred, err := v.lookup(r, sa.scope.accessKeyID, presigned)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,6 +228,24 @@ func (v *Verifier) checkSignature(r *http.Request, sa signedAuth, amzDate, paylo
 		return res, nil, nil // no signature chain to continue
 	}
 	return res, &chunkSigner{key: key[:], amzDate: amzDate, scope: sa.scope, prev: hex.EncodeToString(sa.signature)}, nil
+}
+
+// lookup finds the credential of an access key: through the session token
+// when the request carries one (temporary credentials), else the
+// long-term keys.
+func (v *Verifier) lookup(r *http.Request, accessKeyID string, presigned bool) (Credential, error) {
+	token := r.Header.Get("X-Amz-Security-Token")
+	if presigned {
+		token = r.URL.Query().Get("X-Amz-Security-Token")
+	}
+	if token == "" {
+		return v.Creds.Lookup(r.Context(), accessKeyID)
+	}
+	sc, ok := v.Creds.(SessionCredentials)
+	if !ok {
+		return Credential{}, fmt.Errorf("%w: this endpoint issues no temporary credentials", ErrInvalidToken)
+	}
+	return sc.LookupSession(r.Context(), accessKeyID, token)
 }
 
 // anonymous answers an unsigned request. Unsigned payload framing

@@ -145,30 +145,49 @@ func (s *Service) RecordUse(ctx context.Context, p auth.Principal, service, regi
 }
 
 // IdentityPolicies returns the identity policies in effect for a caller:
-// for an IAM user its inline and attached policies and those of its
-// groups; none for a root user (root holds every permission of its
-// account) or an anonymous caller. Policies are parsed once per change.
+// for an IAM user (or a session of one) its inline and attached policies
+// and those of its groups; for an assumed-role session the role's; none
+// for a root user (root holds every permission of its account) or an
+// anonymous caller. Policies are parsed once per change.
 func (s *Service) IdentityPolicies(ctx context.Context, p auth.Principal) ([]*policy.Policy, error) {
-	if p.Anonymous || p.UserName == "" {
+	role := p.Session != nil && p.Session.RoleName != ""
+	if p.Anonymous || p.UserName == "" && !role {
 		return nil, nil
 	}
 	snap, err := s.account(ctx, p.AccountID)
 	if err != nil {
 		return nil, err
 	}
+	// Keyed by unique ID: a user or role deleted and created again under
+	// the same name is another entity, whose policies the old one's
+	// credentials must not get.
+	key := "user/" + p.UserID
+	if role {
+		key = "role/" + p.Session.RoleID
+	}
 	s.mu.Lock()
-	ps, ok := snap.policies[p.UserName]
+	ps, ok := snap.policies[key]
 	s.mu.Unlock()
 	if ok {
 		return ps, nil
 	}
-	u := snap.st.user(p.UserName)
-	if u == nil || u.ID != p.UserID {
-		// Deleted (or deleted and created again) since the key was
-		// looked up: no permissions.
-		return nil, nil
+	var srcs []policySource
+	switch {
+	case role:
+		r := snap.st.role(p.Session.RoleName)
+		if r == nil || r.ID != p.Session.RoleID {
+			return nil, nil // deleted since the session was looked up
+		}
+		srcs, err = s.collectSources(nil, snap.st, p.AccountID, r.Inline, r.Attached, "role")
+	default:
+		u := snap.st.user(p.UserName)
+		if u == nil || u.ID != p.UserID {
+			// Deleted (or deleted and created again) since the key was
+			// looked up: no permissions.
+			return nil, nil
+		}
+		srcs, err = s.policySources(snap.st, p.AccountID, u)
 	}
-	srcs, err := s.policySources(snap.st, p.AccountID, u)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +196,7 @@ func (s *Service) IdentityPolicies(ctx context.Context, p auth.Principal) ([]*po
 		ps[i] = src.policy
 	}
 	s.mu.Lock()
-	snap.policies[p.UserName] = ps
+	snap.policies[key] = ps
 	s.mu.Unlock()
 	return ps, nil
 }
@@ -190,9 +209,24 @@ type policySource struct {
 	typ    string // SourcePolicyType: user, group, user-managed, aws-managed
 }
 
-// policySources parses the identity policies of user u.
+// policySources parses the identity policies of user u: its own and its
+// groups'.
 func (s *Service) policySources(st *state, account string, u *User) ([]policySource, error) {
-	var out []policySource
+	out, err := s.collectSources(nil, st, account, u.Inline, u.Attached, "user")
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range st.groupsOf(u.Name) {
+		if out, err = s.collectSources(out, st, account, g.Inline, g.Attached, "group"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// collectSources appends the parsed inline policies (of type inlineType)
+// and the default versions of the attached managed policies to out.
+func (s *Service) collectSources(out []policySource, st *state, account string, inline []InlinePolicy, attached []string, inlineType string) ([]policySource, error) {
 	add := func(doc, id, typ string) error {
 		p, err := policy.Parse([]byte(doc), policy.KindIdentity)
 		if err != nil {
@@ -202,42 +236,26 @@ func (s *Service) policySources(st *state, account string, u *User) ([]policySou
 		out = append(out, policySource{policy: p, id: id, typ: typ})
 		return nil
 	}
-	addAttached := func(arns []string) error {
-		for _, arn := range arns {
-			mp, err := s.findPolicy(st, account, arn)
-			if err != nil {
-				continue // detached by a concurrent delete: grants nothing
-			}
-			typ := "user-managed"
-			if isAWSManaged(mp) {
-				typ = "aws-managed"
-			}
-			for _, v := range mp.Versions {
-				if v.ID == mp.DefaultVersion {
-					if err := add(v.Document, mp.Name, typ); err != nil {
-						return err
-					}
+	for _, ip := range inline {
+		if err := add(ip.Document, ip.Name, inlineType); err != nil {
+			return nil, err
+		}
+	}
+	for _, arn := range attached {
+		mp, err := s.findPolicy(st, account, arn)
+		if err != nil {
+			continue // detached by a concurrent delete: grants nothing
+		}
+		typ := "user-managed"
+		if isAWSManaged(mp) {
+			typ = "aws-managed"
+		}
+		for _, v := range mp.Versions {
+			if v.ID == mp.DefaultVersion {
+				if err := add(v.Document, mp.Name, typ); err != nil {
+					return nil, err
 				}
 			}
-		}
-		return nil
-	}
-	for _, ip := range u.Inline {
-		if err := add(ip.Document, ip.Name, "user"); err != nil {
-			return nil, err
-		}
-	}
-	if err := addAttached(u.Attached); err != nil {
-		return nil, err
-	}
-	for _, g := range st.groupsOf(u.Name) {
-		for _, ip := range g.Inline {
-			if err := add(ip.Document, ip.Name, "group"); err != nil {
-				return nil, err
-			}
-		}
-		if err := addAttached(g.Attached); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

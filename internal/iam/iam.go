@@ -72,6 +72,7 @@ const (
 	MaxPolicyVersions     = 5
 	MaxUserInlineSize     = 2048
 	MaxGroupInlineSize    = 5120
+	MaxRoleInlineSize     = 10240
 	MaxManagedPolicySize  = 6144
 	MaxTagsPerUser        = 50
 	defaultRevisionCheck  = time.Second

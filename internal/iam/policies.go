@@ -16,17 +16,14 @@ import (
 const (
 	KindUser  = "user"
 	KindGroup = "group"
+	KindRole  = "role"
 )
 
 // parseIdentity validates an identity policy document as IAM does on
 // Put…Policy, CreatePolicy and CreatePolicyVersion. The document may
 // arrive URL-encoded, as the AWS CLI and console send it.
 func parseIdentity(doc string, limit int) (*policy.Policy, string, error) {
-	if strings.HasPrefix(doc, "%7B") || strings.HasPrefix(doc, "%7b") {
-		if d, err := url.QueryUnescape(doc); err == nil {
-			doc = d
-		}
-	}
+	doc = decodeDocument(doc)
 	if len(stripSpace(doc)) > limit {
 		return nil, "", errorf(CodeLimitExceeded, "Cannot exceed quota for PolicySize: %d", limit)
 	}
@@ -39,6 +36,17 @@ func parseIdentity(doc string, limit int) (*policy.Policy, string, error) {
 		return nil, "", errorf(CodeMalformedPolicy, "Syntax errors in policy.")
 	}
 	return p, doc, nil
+}
+
+// decodeDocument undoes the URL encoding some clients apply to policy
+// documents.
+func decodeDocument(doc string) string {
+	if strings.HasPrefix(doc, "%7B") || strings.HasPrefix(doc, "%7b") {
+		if d, err := url.QueryUnescape(doc); err == nil {
+			return d
+		}
+	}
+	return doc
 }
 
 // identityMessage is IAM's wording for a rejected identity policy where it
@@ -77,6 +85,11 @@ func inlineOf(st *state, kind, name string) (*[]InlinePolicy, error) {
 			return &g.Inline, nil
 		}
 		return nil, noSuchGroup(name)
+	case KindRole:
+		if r := st.role(name); r != nil {
+			return &r.Inline, nil
+		}
+		return nil, noSuchRole(name)
 	}
 	return nil, errorf(CodeInvalidInput, "unknown policy owner kind %q", kind)
 }
@@ -87,8 +100,11 @@ func (s *Service) PutInlinePolicy(ctx context.Context, account, kind, owner, nam
 		return err
 	}
 	limit := MaxUserInlineSize
-	if kind == KindGroup {
+	switch kind {
+	case KindGroup:
 		limit = MaxGroupInlineSize
+	case KindRole:
+		limit = MaxRoleInlineSize
 	}
 	_, doc, err := parseIdentity(doc, limit)
 	if err != nil {
@@ -98,6 +114,16 @@ func (s *Service) PutInlinePolicy(ctx context.Context, account, kind, owner, nam
 		list, err := inlineOf(st, kind, owner)
 		if err != nil {
 			return err
+		}
+		// The limit is on all of an entity's inline policies together.
+		total := len(stripSpace(doc))
+		for _, p := range *list {
+			if p.Name != name {
+				total += len(stripSpace(p.Document))
+			}
+		}
+		if total > limit {
+			return errorf(CodeLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", limit, kind, owner)
 		}
 		if i := slices.IndexFunc(*list, func(p InlinePolicy) bool { return p.Name == name }); i >= 0 {
 			(*list)[i].Document = doc
@@ -211,6 +237,11 @@ func (s *Service) policyInfo(st *state, account string, p *ManagedPolicy) Policy
 	}
 	for _, g := range st.Groups {
 		if slices.Contains(g.Attached, arn) {
+			n++
+		}
+	}
+	for _, r := range st.Roles {
+		if slices.Contains(r.Attached, arn) {
 			n++
 		}
 	}
@@ -443,6 +474,11 @@ func attachedOf(st *state, kind, name string) (*[]string, error) {
 			return &g.Attached, nil
 		}
 		return nil, noSuchGroup(name)
+	case KindRole:
+		if r := st.role(name); r != nil {
+			return &r.Attached, nil
+		}
+		return nil, noSuchRole(name)
 	}
 	return nil, errorf(CodeInvalidInput, "unknown policy owner kind %q", kind)
 }
@@ -509,10 +545,12 @@ func (s *Service) ListAttachedPolicies(ctx context.Context, account, kind, owner
 	return out, err
 }
 
-// PolicyEntities are the users and groups a managed policy is attached to.
+// PolicyEntities are the users, groups and roles a managed policy is
+// attached to.
 type PolicyEntities struct {
 	Users  []User
 	Groups []Group
+	Roles  []Role
 }
 
 // ListEntitiesForPolicy lists who a managed policy is attached to.
@@ -530,6 +568,11 @@ func (s *Service) ListEntitiesForPolicy(ctx context.Context, account, arn string
 		for _, g := range st.Groups {
 			if slices.Contains(g.Attached, arn) {
 				out.Groups = append(out.Groups, *g)
+			}
+		}
+		for _, r := range st.Roles {
+			if slices.Contains(r.Attached, arn) {
+				out.Roles = append(out.Roles, *r)
 			}
 		}
 		return nil

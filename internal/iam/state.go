@@ -21,6 +21,8 @@ type state struct {
 	Users    []*User          `json:"users,omitempty"`
 	Groups   []*Group         `json:"groups,omitempty"`
 	Policies []*ManagedPolicy `json:"policies,omitempty"`
+	Roles    []*Role          `json:"roles,omitempty"`
+	MFA      []*MFADevice     `json:"mfa,omitempty"`
 }
 
 // User is an IAM user.
@@ -133,6 +135,15 @@ func (st *state) group(name string) *Group {
 	for _, g := range st.Groups {
 		if equalFold(g.Name, name) {
 			return g
+		}
+	}
+	return nil
+}
+
+func (st *state) role(name string) *Role {
+	for _, r := range st.Roles {
+		if equalFold(r.Name, name) {
+			return r
 		}
 	}
 	return nil

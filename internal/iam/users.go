@@ -190,7 +190,7 @@ func validTags(tags []Tag, existing []Tag) error {
 	}
 	n := len(existing)
 	for _, t := range tags {
-		if !slices.ContainsFunc(existing, func(e Tag) bool { return e.Key == t.Key }) {
+		if !slices.ContainsFunc(existing, func(e Tag) bool { return strings.EqualFold(e.Key, t.Key) }) {
 			n++
 		}
 	}
@@ -210,8 +210,10 @@ func (s *Service) TagUser(ctx context.Context, account, name string, tags []Tag)
 		if err := validTags(tags, u.Tags); err != nil {
 			return err
 		}
+		// Tag keys are case-insensitive (and keep the case they were
+		// first given in), as IAM's are.
 		for _, t := range tags {
-			if i := slices.IndexFunc(u.Tags, func(e Tag) bool { return e.Key == t.Key }); i >= 0 {
+			if i := slices.IndexFunc(u.Tags, func(e Tag) bool { return strings.EqualFold(e.Key, t.Key) }); i >= 0 {
 				u.Tags[i].Value = t.Value
 			} else {
 				u.Tags = append(u.Tags, t)
@@ -228,7 +230,9 @@ func (s *Service) UntagUser(ctx context.Context, account, name string, keys []st
 		if u == nil {
 			return noSuchUser(name)
 		}
-		u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool { return slices.Contains(keys, t.Key) })
+		u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool {
+			return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
+		})
 		return nil
 	})
 }

@@ -246,8 +246,39 @@ func init() {
 		"ListEntitiesForPolicy":     {serve: (*Handler).listEntitiesForPolicy, resource: policyResource},
 		"SimulatePrincipalPolicy":   {serve: (*Handler).simulatePrincipalPolicy, resource: sourceResource},
 		"SimulateCustomPolicy":      {serve: (*Handler).simulateCustomPolicy},
-		"CreateAccount":             {serve: (*Handler).createAccount, operator: true},
-		"ListAccounts":              {serve: (*Handler).listAccounts, operator: true},
+		"CreateRole":                {serve: (*Handler).createRole, resource: roleRes},
+		"GetRole":                   {serve: (*Handler).getRole, resource: roleRes},
+		"ListRoles":                 {serve: (*Handler).listRoles, resource: listResource("role")},
+		"DeleteRole": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeleteRole(q.r.Context(), q.account, p[0])
+		}, "RoleName"), resource: roleRes},
+		"UpdateAssumeRolePolicy": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.UpdateAssumeRolePolicy(q.r.Context(), q.account, p[0], p[1])
+		}, "RoleName", "PolicyDocument"), resource: roleRes},
+		"PutRolePolicy":            {serve: inline(iam.KindRole, "put"), resource: roleRes},
+		"GetRolePolicy":            {serve: inline(iam.KindRole, "get"), resource: roleRes},
+		"DeleteRolePolicy":         {serve: inline(iam.KindRole, "delete"), resource: roleRes},
+		"ListRolePolicies":         {serve: inline(iam.KindRole, "list"), resource: roleRes},
+		"AttachRolePolicy":         {serve: noResult(attach(iam.KindRole, (*iam.Service).AttachPolicy), "RoleName", "PolicyArn"), resource: roleRes},
+		"DetachRolePolicy":         {serve: noResult(attach(iam.KindRole, (*iam.Service).DetachPolicy), "RoleName", "PolicyArn"), resource: roleRes},
+		"ListAttachedRolePolicies": {serve: listAttached(iam.KindRole), resource: roleRes},
+		"CreateVirtualMFADevice":   {serve: (*Handler).createVirtualMFADevice, resource: mfaResource},
+		"DeleteVirtualMFADevice": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeleteVirtualMFADevice(q.r.Context(), q.account, p[0])
+		}, "SerialNumber"), resource: mfaResource},
+		"EnableMFADevice": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.EnableMFADevice(q.r.Context(), q.account, q.userName(), p[0], p[1], p[2])
+		}, "SerialNumber", "AuthenticationCode1", "AuthenticationCode2"), resource: userRes},
+		"ResyncMFADevice": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.ResyncMFADevice(q.r.Context(), q.account, q.userName(), p[0], p[1], p[2])
+		}, "SerialNumber", "AuthenticationCode1", "AuthenticationCode2"), resource: userRes},
+		"DeactivateMFADevice": {serve: noResult(func(h *Handler, q *request, p []string) error {
+			return h.IAM.DeactivateMFADevice(q.r.Context(), q.account, q.userName(), p[0])
+		}, "SerialNumber"), resource: userRes},
+		"ListMFADevices":        {serve: (*Handler).listMFADevices, resource: userRes},
+		"ListVirtualMFADevices": {serve: (*Handler).listVirtualMFADevices, resource: listResource("mfa")},
+		"CreateAccount":         {serve: (*Handler).createAccount, operator: true},
+		"ListAccounts":          {serve: (*Handler).listAccounts, operator: true},
 	}
 }
 
@@ -488,12 +519,21 @@ func (h *Handler) listGroupsForUser(q *request) error {
 	return h.writeGroups(q, groups)
 }
 
+// ownerParamOf is the parameter naming the owner of an inline policy or
+// attachment of kind.
+func ownerParamOf(kind string) string {
+	switch kind {
+	case iam.KindGroup:
+		return "GroupName"
+	case iam.KindRole:
+		return "RoleName"
+	}
+	return "UserName"
+}
+
 // inline serves Put/Get/Delete/List{User,Group}Policy{,ies}.
 func inline(kind, verb string) func(*Handler, *request) error {
-	ownerParam := "UserName"
-	if kind == iam.KindGroup {
-		ownerParam = "GroupName"
-	}
+	ownerParam := ownerParamOf(kind)
 	return func(h *Handler, q *request) error {
 		ctx := q.r.Context()
 		switch verb {
@@ -518,14 +558,18 @@ func inline(kind, verb string) func(*Handler, *request) error {
 			type result struct {
 				UserName       string `xml:",omitempty"`
 				GroupName      string `xml:",omitempty"`
+				RoleName       string `xml:",omitempty"`
 				PolicyName     string
 				PolicyDocument string
 			}
 			out := result{PolicyName: p[1], PolicyDocument: url.QueryEscape(doc)}
-			if kind == iam.KindUser {
+			switch kind {
+			case iam.KindUser:
 				out.UserName = p[0]
-			} else {
+			case iam.KindGroup:
 				out.GroupName = p[0]
+			default:
+				out.RoleName = p[0]
 			}
 			return h.write(q, out)
 		case "delete":
@@ -655,10 +699,7 @@ func (h *Handler) listPolicyVersions(q *request) error {
 }
 
 func listAttached(kind string) func(*Handler, *request) error {
-	ownerParam := "UserName"
-	if kind == iam.KindGroup {
-		ownerParam = "GroupName"
-	}
+	ownerParam := ownerParamOf(kind)
 	return func(h *Handler, q *request) error {
 		p, err := q.required(ownerParam)
 		if err != nil {
@@ -700,13 +741,22 @@ func (h *Handler) listEntitiesForPolicy(q *request) error {
 		GroupName string
 		GroupID   string `xml:"GroupId"`
 	}
+	type roleRef struct {
+		RoleName string
+		RoleID   string `xml:"RoleId"`
+	}
 	filter := q.get("EntityFilter")
 	out := struct {
 		PolicyGroups []groupRef `xml:"PolicyGroups>member"`
 		PolicyUsers  []userRef  `xml:"PolicyUsers>member"`
-		PolicyRoles  []struct{} `xml:"PolicyRoles>member"`
+		PolicyRoles  []roleRef  `xml:"PolicyRoles>member"`
 		truncation
-	}{PolicyGroups: []groupRef{}, PolicyUsers: []userRef{}, PolicyRoles: []struct{}{}}
+	}{PolicyGroups: []groupRef{}, PolicyUsers: []userRef{}, PolicyRoles: []roleRef{}}
+	if filter == "" || filter == "Role" {
+		for _, r := range ents.Roles {
+			out.PolicyRoles = append(out.PolicyRoles, roleRef{r.Name, r.ID})
+		}
+	}
 	if filter == "" || filter == "User" {
 		for _, u := range ents.Users {
 			out.PolicyUsers = append(out.PolicyUsers, userRef{u.Name, u.ID})
@@ -850,4 +900,167 @@ func (h *Handler) listAccounts(q *request) error {
 		out.Accounts = append(out.Accounts, accountXML{AccountID: a.ID, AccountName: a.Name, CanonicalUserID: a.CanonicalID})
 	}
 	return h.write(q, out)
+}
+
+func (h *Handler) roleResource(q *request) string {
+	name := q.get("RoleName")
+	if r, err := h.IAM.GetRole(q.r.Context(), q.account, name); err == nil {
+		return h.IAM.RoleARN(q.account, &r)
+	}
+	path := q.get("Path")
+	if path == "" {
+		path = "/"
+	}
+	return "arn:aws:iam::" + q.account + ":role" + path + name
+}
+
+var roleRes = (*Handler).roleResource
+
+func mfaResource(_ *Handler, q *request) string {
+	if serial := q.get("SerialNumber"); serial != "" {
+		return serial
+	}
+	path := q.get("Path")
+	if path == "" {
+		path = "/"
+	}
+	return "arn:aws:iam::" + q.account + ":mfa" + path + q.get("VirtualMFADeviceName")
+}
+
+type roleXML struct {
+	Path                     string
+	RoleName                 string
+	RoleID                   string `xml:"RoleId"`
+	Arn                      string
+	CreateDate               string
+	AssumeRolePolicyDocument string
+	Description              string `xml:",omitempty"`
+	MaxSessionDuration       int
+}
+
+func (h *Handler) roleXML(account string, r iam.Role) roleXML {
+	return roleXML{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: h.IAM.RoleARN(account, &r), CreateDate: isoTime(r.Created),
+		AssumeRolePolicyDocument: url.QueryEscape(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSession}
+}
+
+func (h *Handler) createRole(q *request) error {
+	p, err := q.required("RoleName", "AssumeRolePolicyDocument")
+	if err != nil {
+		return err
+	}
+	maxSession := 0
+	if v := q.get("MaxSessionDuration"); v != "" {
+		if maxSession, err = strconv.Atoi(v); err != nil {
+			return &iam.Error{Code: iam.CodeValidation, Message: "MaxSessionDuration must be a number of seconds."}
+		}
+	}
+	r, err := h.IAM.CreateRole(q.r.Context(), q.account, p[0], q.get("Path"), q.get("Description"), p[1], maxSession, q.tagsParam())
+	if err != nil {
+		return err
+	}
+	return h.write(q, struct{ Role roleXML }{h.roleXML(q.account, r)})
+}
+
+func (h *Handler) getRole(q *request) error {
+	p, err := q.required("RoleName")
+	if err != nil {
+		return err
+	}
+	r, err := h.IAM.GetRole(q.r.Context(), q.account, p[0])
+	if err != nil {
+		return err
+	}
+	return h.write(q, struct{ Role roleXML }{h.roleXML(q.account, r)})
+}
+
+func (h *Handler) listRoles(q *request) error {
+	roles, err := h.IAM.ListRoles(q.r.Context(), q.account, q.get("PathPrefix"))
+	if err != nil {
+		return err
+	}
+	pg, more, marker, err := page(q, roles)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Roles []roleXML `xml:"Roles>member"`
+		truncation
+	}{Roles: []roleXML{}, truncation: truncation{more, marker}}
+	for _, r := range pg {
+		out.Roles = append(out.Roles, h.roleXML(q.account, r))
+	}
+	return h.write(q, out)
+}
+
+func (h *Handler) createVirtualMFADevice(q *request) error {
+	p, err := q.required("VirtualMFADeviceName")
+	if err != nil {
+		return err
+	}
+	d, err := h.IAM.CreateVirtualMFADevice(q.r.Context(), q.account, p[0], q.get("Path"))
+	if err != nil {
+		return err
+	}
+	// Both blobs are base64 on the wire, as IAM sends them (the seed is
+	// the base64 of its Base32 text).
+	return h.write(q, struct {
+		VirtualMFADevice struct {
+			SerialNumber     string
+			Base32StringSeed string
+			QRCodePNG        string
+		}
+	}{struct {
+		SerialNumber     string
+		Base32StringSeed string
+		QRCodePNG        string
+	}{d.Serial, base64.StdEncoding.EncodeToString([]byte(d.Base32Seed)), base64.StdEncoding.EncodeToString(d.QRCodePNG)}})
+}
+
+type mfaDeviceXML struct {
+	UserName     string `xml:",omitempty"`
+	SerialNumber string
+	EnableDate   string `xml:",omitempty"`
+}
+
+func (h *Handler) writeMFADevices(q *request, ds []iam.MFADeviceInfo, element string) error {
+	pg, more, marker, err := page(q, ds)
+	if err != nil {
+		return err
+	}
+	items := []mfaDeviceXML{}
+	for _, d := range pg {
+		x := mfaDeviceXML{UserName: d.User, SerialNumber: d.Serial}
+		if !d.Enabled.IsZero() {
+			x.EnableDate = isoTime(d.Enabled)
+		}
+		items = append(items, x)
+	}
+	return h.write(q, struct {
+		Devices named
+		truncation
+	}{named{element, struct {
+		Members []mfaDeviceXML `xml:"member"`
+	}{items}}, truncation{more, marker}})
+}
+
+func (h *Handler) listMFADevices(q *request) error {
+	ds, err := h.IAM.ListMFADevices(q.r.Context(), q.account, q.userName())
+	if err != nil {
+		return err
+	}
+	return h.writeMFADevices(q, ds, "MFADevices")
+}
+
+func (h *Handler) listVirtualMFADevices(q *request) error {
+	status := q.get("AssignmentStatus")
+	switch status {
+	case "", "Any", "Assigned", "Unassigned":
+	default:
+		return &iam.Error{Code: iam.CodeValidation, Message: "AssignmentStatus must be Assigned, Unassigned or Any."}
+	}
+	ds, err := h.IAM.ListVirtualMFADevices(q.r.Context(), q.account, status)
+	if err != nil {
+		return err
+	}
+	return h.writeMFADevices(q, ds, "VirtualMFADevices")
 }

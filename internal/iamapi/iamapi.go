@@ -24,8 +24,11 @@ import (
 	"github.com/coffer-project/coffer/internal/policy"
 )
 
-// xmlns is IAM's namespace.
-const xmlns = "https://iam.amazonaws.com/doc/2010-05-08/"
+// The namespaces of IAM's and STS's XML.
+const (
+	xmlns    = "https://iam.amazonaws.com/doc/2010-05-08/"
+	stsXMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
 
 // maxBody bounds a request's form (policy documents are at most 6 KiB;
 // SimulateCustomPolicy may carry several).
@@ -48,20 +51,27 @@ type request struct {
 	account string
 	form    url.Values
 	action  string
+	xmlns   string
+	// keys are the request's condition keys (conditionKeys).
+	keys map[string][]string
 }
 
 func (q *request) get(name string) string { return q.form.Get(name) }
 
 // Serve answers one authenticated IAM request (res.Service is "iam").
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, res *auth.Result) {
-	q := &request{r: r, w: w, caller: res.Principal, account: res.Principal.AccountID}
-	err := h.serve(q, res)
+	q := &request{r: r, w: w, caller: res.Principal, account: res.Principal.AccountID, xmlns: xmlns}
+	table := actions
+	if res.Service == "sts" {
+		q.xmlns, table = stsXMLNS, stsActions
+	}
+	err := h.serve(q, res, table)
 	if err != nil {
 		h.writeError(q, err)
 	}
 }
 
-func (h *Handler) serve(q *request, res *auth.Result) error {
+func (h *Handler) serve(q *request, res *auth.Result, table map[string]action) error {
 	if res.Principal.Anonymous {
 		return &iam.Error{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
 	}
@@ -82,16 +92,17 @@ func (h *Handler) serve(q *request, res *auth.Result) error {
 	}
 	q.action = q.get("Action")
 	if info := httpx.InfoFrom(q.r.Context()); info != nil {
-		info.Op = "iam:" + q.action
+		info.Op = res.Service + ":" + q.action
 	}
-	a, ok := actions[q.action]
+	a, ok := table[q.action]
 	if !ok {
-		return &iam.Error{Code: "InvalidAction", Message: "Could not find operation " + q.action + " for version 2010-05-08"}
+		return &iam.Error{Code: "InvalidAction", Message: "Could not find operation " + q.action + " for version " + q.get("Version")}
 	}
+	q.keys = h.conditionKeys(q)
 	if err := h.authorize(q, a); err != nil {
 		return err
 	}
-	h.IAM.RecordUse(q.r.Context(), q.caller, "iam", res.Region)
+	h.IAM.RecordUse(q.r.Context(), q.caller, res.Service, res.Region)
 	return a.serve(h, q)
 }
 
@@ -102,6 +113,9 @@ type action struct {
 	resource func(h *Handler, q *request) string
 	// operator: only the operator may call it.
 	operator bool
+	// public: every authenticated caller may call it; the action decides
+	// (GetCallerIdentity, GetSessionToken, AssumeRole's trust policy).
+	public bool
 }
 
 // authorize decides an IAM call as AWS does: the account's root may do
@@ -114,7 +128,11 @@ func (h *Handler) authorize(q *request, a action) error {
 		}
 		return nil
 	}
-	if q.caller.UserName == "" {
+	if a.public {
+		return nil // decided by the action itself (STS)
+	}
+	caller := iam.PolicyPrincipal(q.caller)
+	if caller.Type == policy.PrincipalRoot {
 		return nil // an account's root user, in its own account
 	}
 	resource := "*"
@@ -125,9 +143,12 @@ func (h *Handler) authorize(q *request, a action) error {
 	if err != nil {
 		return err
 	}
-	caller := policy.Principal{Type: policy.PrincipalUser, Account: q.account, ARN: q.caller.ARN, Username: q.caller.UserName, UserID: q.caller.UserID}
-	req := policy.Request{Principal: caller, Action: "iam:" + q.action, Resource: resource, Context: h.conditionKeys(q)}
-	d := policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: ps})
+	sets := []policy.Set{{Kind: policy.KindIdentity, Policies: ps}}
+	if b := h.IAM.SessionBoundary(q.caller); b != nil {
+		sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
+	}
+	req := policy.Request{Principal: caller, Action: "iam:" + q.action, Resource: resource, Context: q.keys}
+	d := policy.Evaluate(req, sets...)
 	if d.Allowed() {
 		return nil
 	}
@@ -139,12 +160,13 @@ func (h *Handler) authorize(q *request, a action) error {
 }
 
 func (h *Handler) conditionKeys(q *request) map[string][]string {
+	now := time.Now().UTC()
 	c := map[string][]string{
-		"aws:securetransport":        {strconv.FormatBool(q.r.TLS != nil)},
-		"aws:currenttime":            {time.Now().UTC().Format(time.RFC3339)},
-		"aws:epochtime":              {strconv.FormatInt(time.Now().Unix(), 10)},
-		"aws:multifactorauthpresent": {"false"},
+		"aws:securetransport": {strconv.FormatBool(q.r.TLS != nil)},
+		"aws:currenttime":     {now.Format(time.RFC3339)},
+		"aws:epochtime":       {strconv.FormatInt(now.Unix(), 10)},
 	}
+	iam.MFAKeys(c, q.caller, now)
 	var ip netip.Addr
 	if h.ClientIP != nil {
 		ip = h.ClientIP(q.r)
@@ -191,7 +213,7 @@ func (h *Handler) write(q *request, result any) error {
 		Result  any              `xml:",omitempty"`
 		Meta    responseMetadata `xml:"ResponseMetadata"`
 	}
-	env := envelope{XMLName: xml.Name{Local: q.action + "Response"}, Xmlns: xmlns,
+	env := envelope{XMLName: xml.Name{Local: q.action + "Response"}, Xmlns: q.xmlns,
 		Meta: responseMetadata{RequestID: httpx.RequestID(q.r.Context())}}
 	if result != nil {
 		env.Result = named{q.action + "Result", result}
@@ -215,7 +237,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case iam.CodeEntityExists, iam.CodeDeleteConflict, iam.CodeLimitExceeded:
 		return http.StatusConflict
-	case iam.CodeAccessDenied, "MissingAuthenticationToken", "InvalidClientTokenId", "SignatureDoesNotMatch", "RequestExpired":
+	case iam.CodeAccessDenied, "MissingAuthenticationToken", "InvalidClientTokenId", "SignatureDoesNotMatch", "RequestExpired",
+		iam.CodeInvalidAuthenticationCode, "ExpiredToken":
 		return http.StatusForbidden
 	case "ServiceFailure":
 		return http.StatusInternalServerError
@@ -245,7 +268,11 @@ func (h *Handler) writeError(q *request, err error) {
 		Error     errorBody
 		RequestID string `xml:"RequestId"`
 	}
-	b, _ := xml.Marshal(errorResponse{Xmlns: xmlns, Error: errorBody{typ, e.Code, e.Message}, RequestID: httpx.RequestID(q.r.Context())})
+	ns := q.xmlns
+	if ns == "" {
+		ns = xmlns
+	}
+	b, _ := xml.Marshal(errorResponse{Xmlns: ns, Error: errorBody{typ, e.Code, e.Message}, RequestID: httpx.RequestID(q.r.Context())})
 	q.w.Header().Set("Content-Type", "text/xml")
 	q.w.WriteHeader(statusOf(e.Code))
 	_, _ = io.WriteString(q.w, xml.Header)
@@ -330,6 +357,10 @@ func (h *Handler) ServeAuthError(w http.ResponseWriter, r *http.Request, err err
 		e = &iam.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."}
 	case errors.Is(err, auth.ErrRequestTimeTooSkewed), errors.Is(err, auth.ErrRequestExpired):
 		e = &iam.Error{Code: "RequestExpired", Message: "Request has expired."}
+	case errors.Is(err, auth.ErrInvalidToken):
+		e = &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
+	case errors.Is(err, auth.ErrExpiredToken):
+		e = &iam.Error{Code: "ExpiredToken", Message: "The security token included in the request is expired"}
 	case errors.Is(err, auth.ErrMissingAuth), errors.Is(err, auth.ErrMissingDate):
 		e = &iam.Error{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
 	}

@@ -138,7 +138,7 @@ func (h *handler) authorizePutTagging(q *request, tags []meta.Tag) error {
 // policies (an IAM user's; none for root and anonymous) come from IAM.
 func (h *handler) decide(r *http.Request, op Op, res *auth.Result, bucket *meta.Bucket, tags []meta.Tag) error {
 	var identity []*policy.Policy
-	if !res.Principal.Anonymous && res.Principal.UserName != "" && h.cfg.IAM != nil {
+	if t := callerOf(res.Principal).Type; (t == policy.PrincipalUser || t == policy.PrincipalAssumedRole) && h.cfg.IAM != nil {
 		var err error
 		if identity, err = h.cfg.IAM.IdentityPolicies(r.Context(), res.Principal); err != nil {
 			return err
@@ -164,6 +164,11 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 		return nil
 	}
 	sets := []policy.Set{{Kind: policy.KindIdentity, Policies: identity}}
+	if h.cfg.IAM != nil {
+		if b := h.cfg.IAM.SessionBoundary(res.Principal); b != nil {
+			sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
+		}
+	}
 	existingTags := false
 	for _, p := range identity {
 		existingTags = existingTags || mentionsExistingObjectTag(p)
@@ -207,15 +212,7 @@ func managesPolicy(k Kind) bool {
 }
 
 // callerOf is the policy principal of an authenticated caller.
-func callerOf(p auth.Principal) policy.Principal {
-	switch {
-	case p.Anonymous:
-		return policy.Principal{}
-	case p.UserName == "":
-		return policy.Principal{Type: policy.PrincipalRoot, Account: p.AccountID, ARN: p.ARN, UserID: p.AccountID}
-	}
-	return policy.Principal{Type: policy.PrincipalUser, Account: p.AccountID, ARN: p.ARN, Username: p.UserName, UserID: p.UserID}
-}
+func callerOf(p auth.Principal) policy.Principal { return iam.PolicyPrincipal(p) }
 
 // resourceARN is the resource an operation acts on: the object for object
 // operations, the bucket for bucket operations, "*" for ListBuckets.
@@ -297,7 +294,7 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags [
 	addRequestObjectTags(c, tags)
 	set("s3:versionid", op.Query.Get("versionId"))
 	if !res.Principal.Anonymous {
-		set("aws:multifactorauthpresent", "false") // long-term keys only, until STS
+		iam.MFAKeys(c, res.Principal, now)
 		set("s3:signatureversion", "AWS4-HMAC-SHA256")
 		if res.Presigned {
 			set("s3:authtype", "REST-QUERY-STRING")
@@ -499,19 +496,22 @@ func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Conte
 			return nil // not a request (recovery, lifecycle): the service's own use
 		}
 		caller := callerOf(p)
-		var identity []*policy.Policy
+		sets := []policy.Set{{Kind: policy.KindIdentity}}
 		switch {
 		case caller.Type == policy.PrincipalRoot:
 			return nil
-		case caller.Type == policy.PrincipalUser && svc != nil:
+		case (caller.Type == policy.PrincipalUser || caller.Type == policy.PrincipalAssumedRole) && svc != nil:
 			var err error
-			if identity, err = svc.IdentityPolicies(ctx, p); err != nil {
+			if sets[0].Policies, err = svc.IdentityPolicies(ctx, p); err != nil {
 				return err
+			}
+			if b := svc.SessionBoundary(p); b != nil {
+				sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
 			}
 		}
 		req := policy.Request{Principal: caller, Action: action, Resource: keyARN,
 			Context: map[string][]string{"kms:viaservice": {"s3.amazonaws.com"}}}
-		d := policy.Evaluate(req, policy.Set{Kind: policy.KindIdentity, Policies: identity})
+		d := policy.Evaluate(req, sets...)
 		if d.Allowed() {
 			return nil
 		}

@@ -39,6 +39,8 @@ var errorCodes = []struct {
 	{auth.ErrMalformedChunk, s3err.IncompleteBody, ""},
 	{auth.ErrMissingDecodedLength, s3err.MissingContentLength, ""},
 	{auth.ErrMalformedTrailer, s3err.MalformedTrailerError, ""},
+	{auth.ErrInvalidToken, s3err.InvalidToken, ""},
+	{auth.ErrExpiredToken, s3err.ExpiredToken, ""},
 	{errAccessDenied, s3err.AccessDenied, "Access Denied"},
 	{errWrongService, s3err.InvalidRequest, "The credential scope names a service this endpoint does not serve."},
 

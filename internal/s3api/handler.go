@@ -102,7 +102,7 @@ type request struct {
 }
 
 func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.IAMAPI != nil && signedFor(r, "iam") {
+	if h.cfg.IAMAPI != nil && (signedFor(r, "iam") || signedFor(r, "sts")) {
 		h.serveIAM(w, r)
 		return
 	}
@@ -140,7 +140,7 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.IAM != nil {
 		h.cfg.IAM.RecordUse(r.Context(), res.Principal, "s3", res.Region)
 	}
-	if res.Principal.Anonymous || res.Principal.UserName != "" {
+	if res.Principal.Anonymous || res.Principal.UserName != "" || res.Principal.Session != nil {
 		// For KeyUseAuthorizer; a root user needs no check (nor the
 		// allocation, on the hot path).
 		r = withCaller(r, res.Principal)
@@ -164,11 +164,12 @@ func signedFor(r *http.Request, service string) bool {
 	return strings.HasSuffix(r.URL.Query().Get("X-Amz-Credential"), scope)
 }
 
-// serveIAM authenticates a request signed for IAM and hands it to the IAM
-// API. IAM is a global service: any region in the scope is accepted.
+// serveIAM authenticates a request signed for IAM or STS and hands it to
+// the IAM API. Both are global services here: any region in the scope is
+// accepted.
 func (h *handler) serveIAM(w http.ResponseWriter, r *http.Request) {
 	res, err := h.cfg.Verifier.Verify(r)
-	if err == nil && res.Service != "iam" {
+	if err == nil && res.Service != "iam" && res.Service != "sts" {
 		err = auth.ErrMissingAuth // signed for another service by a presigned URL's query only
 	}
 	if err != nil {
