@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/coffer-project/coffer/internal/auth"
@@ -259,4 +260,29 @@ func (s *Service) collectSources(out []policySource, st *state, account string, 
 		}
 	}
 	return out, nil
+}
+
+// AddPrincipalTags sets aws:PrincipalTag/<key> in condition keys c for
+// each tag of the caller: an IAM user's tags, or an assumed role's.
+func (s *Service) AddPrincipalTags(ctx context.Context, c map[string][]string, p auth.Principal) error {
+	role := p.Session != nil && p.Session.RoleName != ""
+	if p.Anonymous || p.UserName == "" && !role {
+		return nil
+	}
+	snap, err := s.account(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	var tags []Tag
+	if role {
+		if r := snap.st.role(p.Session.RoleName); r != nil && r.ID == p.Session.RoleID {
+			tags = r.Tags
+		}
+	} else if u := snap.st.user(p.UserName); u != nil && u.ID == p.UserID {
+		tags = u.Tags
+	}
+	for _, t := range tags {
+		c["aws:principaltag/"+strings.ToLower(t.Key)] = []string{t.Value}
+	}
+	return nil
 }

@@ -217,7 +217,7 @@ func (s *Service) findPolicy(st *state, account, arn string) (*ManagedPolicy, er
 	i := strings.LastIndexByte(rest, '/')
 	path, name := rest[:i+1], rest[i+1:]
 	p := st.policy(name)
-	if p == nil || p.Path != path {
+	if p == nil || p.Path != path || p.Name != name {
 		return nil, noSuchPolicy(arn)
 	}
 	return p, nil

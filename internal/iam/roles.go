@@ -47,7 +47,7 @@ func noSuchRole(name string) error {
 // statements name principals and allow STS actions.
 func parseTrust(doc string) (string, error) {
 	doc = decodeDocument(doc)
-	p, err := policy.Parse([]byte(doc), policy.KindResource)
+	p, err := policy.ParseTrust([]byte(doc))
 	if err != nil {
 		var pe *policy.ParseError
 		if errors.As(err, &pe) {

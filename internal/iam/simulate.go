@@ -37,6 +37,9 @@ type SimulationResult struct {
 	// Decision is allowed, explicitDeny or implicitDeny, as IAM says.
 	Decision string
 	Matched  []MatchedStatement
+	// Missing are the condition keys the policies use that the context
+	// did not supply (and the principal does not), as written.
+	Missing []string
 }
 
 // MatchedStatement is a statement that decided a SimulationResult.
@@ -114,11 +117,12 @@ func (s *Service) Simulate(ctx context.Context, account string, in Simulation) (
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
+	missing := missingKeys(sets, in.Context)
 	var out []SimulationResult
 	for _, action := range in.Actions {
 		for _, res := range resources {
 			d := policy.Evaluate(policy.Request{Principal: principal, Action: action, Resource: res, Context: in.Context}, sets...)
-			r := SimulationResult{Action: action, Resource: res, Decision: decisionName(d.Outcome)}
+			r := SimulationResult{Action: action, Resource: res, Decision: decisionName(d.Outcome), Missing: missing}
 			for _, st := range d.Statements {
 				r.Matched = append(r.Matched, MatchedStatement{SourcePolicyID: st.Policy, SourcePolicyType: types[st.Policy], Sid: st.Sid, Index: st.Index})
 			}
@@ -126,6 +130,33 @@ func (s *Service) Simulate(ctx context.Context, account string, in Simulation) (
 		}
 	}
 	return out, nil
+}
+
+// principalKeys are the condition keys the evaluator fills in from the
+// principal, never missing.
+var principalKeys = map[string]bool{"aws:username": true, "aws:userid": true, "aws:principalaccount": true,
+	"aws:principalarn": true, "aws:principaltype": true}
+
+// missingKeys lists, once each and in order of appearance, the condition
+// keys the policies of sets name that ctx does not hold.
+func missingKeys(sets []policy.Set, ctx map[string][]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, set := range sets {
+		for _, p := range set.Policies {
+			for _, st := range p.Statements() {
+				for _, k := range st.ConditionKeys {
+					lk := strings.ToLower(k)
+					if seen[lk] || principalKeys[lk] || len(ctx[lk]) > 0 {
+						continue
+					}
+					seen[lk] = true
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func decisionName(o policy.Outcome) string {

@@ -149,9 +149,10 @@ func (st *state) role(name string) *Role {
 	return nil
 }
 
+// policy finds a managed policy by name, which IAM compares without case.
 func (st *state) policy(name string) *ManagedPolicy {
 	for _, p := range st.Policies {
-		if p.Name == name {
+		if equalFold(p.Name, name) {
 			return p
 		}
 	}

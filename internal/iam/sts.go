@@ -282,7 +282,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller auth.Principal, in Assu
 	if cl.SourceIdentity != "" {
 		keys["sts:sourceidentity"] = []string{cl.SourceIdentity}
 	}
-	trust, err := policy.Parse([]byte(role.TrustPolicy), policy.KindResource)
+	trust, err := policy.ParseTrust([]byte(role.TrustPolicy))
 	if err != nil {
 		return AssumedRole{}, fmt.Errorf("iam: stored trust policy of role %s: %w", role.Name, err)
 	}

@@ -110,9 +110,16 @@ func policyInfoXML(p iam.PolicyInfo) policyXML {
 func versionXML(v iam.PolicyVersion, isDefault, withDoc bool) policyVersionXML {
 	x := policyVersionXML{VersionID: v.ID, IsDefaultVersion: isDefault, CreateDate: isoTime(v.Created)}
 	if withDoc {
-		x.Document = url.QueryEscape(v.Document) // IAM returns documents URL-encoded
+		x.Document = escapeDocument(v.Document)
 	}
 	return x
+}
+
+// escapeDocument is a policy document as IAM returns it: URL-encoded as
+// RFC 3986 says (a space is %20, not '+'), which the AWS CLI and SDKs
+// decode.
+func escapeDocument(doc string) string {
+	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
 }
 
 // Resources of the actions, for authorization.
@@ -562,7 +569,7 @@ func inline(kind, verb string) func(*Handler, *request) error {
 				PolicyName     string
 				PolicyDocument string
 			}
-			out := result{PolicyName: p[1], PolicyDocument: url.QueryEscape(doc)}
+			out := result{PolicyName: p[1], PolicyDocument: escapeDocument(doc)}
 			switch kind {
 			case iam.KindUser:
 				out.UserName = p[0]
@@ -811,8 +818,8 @@ func (h *Handler) writeSimulation(q *request, results []iam.SimulationResult) er
 		EvalActionName       string
 		EvalResourceName     string
 		EvalDecision         string
-		MatchedStatements    []matched  `xml:"MatchedStatements>member"`
-		MissingContextValues []struct{} `xml:"MissingContextValues>member"`
+		MatchedStatements    []matched `xml:"MatchedStatements>member"`
+		MissingContextValues []string  `xml:"MissingContextValues>member"`
 	}
 	pg, more, marker, err := page(q, results)
 	if err != nil {
@@ -824,7 +831,7 @@ func (h *Handler) writeSimulation(q *request, results []iam.SimulationResult) er
 	}{EvaluationResults: []evalResult{}, truncation: truncation{more, marker}}
 	for _, r := range pg {
 		e := evalResult{EvalActionName: r.Action, EvalResourceName: r.Resource, EvalDecision: r.Decision,
-			MatchedStatements: []matched{}, MissingContextValues: []struct{}{}}
+			MatchedStatements: []matched{}, MissingContextValues: append([]string{}, r.Missing...)}
 		for _, m := range r.Matched {
 			// Positions are not tracked; the statement index stands in
 			// as the line so that tools can tell statements apart.
@@ -940,7 +947,7 @@ type roleXML struct {
 
 func (h *Handler) roleXML(account string, r iam.Role) roleXML {
 	return roleXML{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: h.IAM.RoleARN(account, &r), CreateDate: isoTime(r.Created),
-		AssumeRolePolicyDocument: url.QueryEscape(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSession}
+		AssumeRolePolicyDocument: escapeDocument(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSession}
 }
 
 func (h *Handler) createRole(q *request) error {

@@ -99,6 +99,9 @@ func (h *Handler) serve(q *request, res *auth.Result, table map[string]action) e
 		return &iam.Error{Code: "InvalidAction", Message: "Could not find operation " + q.action + " for version " + q.get("Version")}
 	}
 	q.keys = h.conditionKeys(q)
+	if err := h.IAM.AddPrincipalTags(q.r.Context(), q.keys, q.caller); err != nil {
+		return err
+	}
 	if err := h.authorize(q, a); err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ type clause struct {
 	ifExists bool
 	set      setQualifier
 	key      string // lower-cased
+	keyText  string // as written
 	values   []template
 	typed    []typedValue // values[i] parsed once, when it has no variables
 }

@@ -99,7 +99,10 @@ type StatementInfo struct {
 	NotAction   bool
 	Resources   []string // the NotResource list if NotResource
 	NotResource bool
-	Conditions  []string // "Operator key" pairs
+	Conditions  []string // "Operator key" pairs, the key lower-cased
+	// ConditionKeys are the condition keys as written, in the order of
+	// Conditions.
+	ConditionKeys []string
 	// Everyone is true when the statement names every principal: Principal
 	// "*" or {"AWS": "*"}, or a NotPrincipal (everyone but those listed).
 	Everyone bool
@@ -117,6 +120,7 @@ func (p *Policy) Statements() []StatementInfo {
 		info.Resources = append(info.Resources, st.resText...)
 		for _, c := range st.conditions {
 			info.Conditions = append(info.Conditions, c.operator+" "+c.key)
+			info.ConditionKeys = append(info.ConditionKeys, c.keyText)
 		}
 		out[i] = info
 	}
@@ -152,6 +156,17 @@ func docError(format string, args ...any) error {
 // condition operators, malformed actions, resources, principals, variables
 // and values all reject the document.
 func Parse(data []byte, kind Kind) (*Policy, error) {
+	return parse(data, kind, false)
+}
+
+// ParseTrust parses a role trust policy (AssumeRolePolicyDocument): a
+// KindResource policy whose statements may leave out Resource, which then
+// is the role itself ("*").
+func ParseTrust(data []byte) (*Policy, error) {
+	return parse(data, KindResource, true)
+}
+
+func parse(data []byte, kind Kind, trust bool) (*Policy, error) {
 	if kind != KindIdentity && kind != KindResource && kind != KindBoundary {
 		return nil, docError("unknown policy kind %d", int(kind))
 	}
@@ -192,7 +207,7 @@ func Parse(data []byte, kind Kind) (*Policy, error) {
 	}
 	sids := map[string]bool{}
 	for i, rs := range stmts {
-		st, err := parseStatement(rs, kind, p.Version == Version2012)
+		st, err := parseStatement(rs, kind, p.Version == Version2012, trust)
 		if err != nil {
 			err.Statement = i
 			return nil, err
@@ -247,7 +262,7 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	return out, nil
 }
 
-func parseStatement(raw json.RawMessage, kind Kind, vars bool) (statement, *ParseError) {
+func parseStatement(raw json.RawMessage, kind Kind, vars, trust bool) (statement, *ParseError) {
 	var st statement
 	fail := func(format string, args ...any) (statement, *ParseError) {
 		return statement{}, &ParseError{Sid: st.sid, Msg: fmt.Sprintf(format, args...)}
@@ -314,6 +329,11 @@ func parseStatement(raw json.RawMessage, kind Kind, vars bool) (statement, *Pars
 	}
 
 	resources, notRes, msg := pickElement(el, "Resource", "NotResource")
+	_, hasRes := el["Resource"]
+	_, hasNotRes := el["NotResource"]
+	if trust && !hasRes && !hasNotRes {
+		resources, msg = []string{"*"}, ""
+	}
 	if msg != "" {
 		return fail("%s", msg)
 	}
@@ -492,7 +512,7 @@ func parseConditions(raw json.RawMessage, vars bool) ([]clause, string) {
 				return nil, fmt.Sprintf("condition %s %s: values must be a string, number, boolean or a non-empty list of them", name, k)
 			}
 			c := base
-			c.key = lk
+			c.key, c.keyText = lk, k
 			for _, v := range vals {
 				t, err := parseTemplate(v, vars)
 				if err != nil {

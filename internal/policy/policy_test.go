@@ -167,3 +167,24 @@ func TestParseErrorMessage(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 }
+
+// TestParseTrust: a trust policy may leave out Resource (the role itself),
+// must still name principals, and is otherwise a resource policy.
+func TestParseTrust(t *testing.T) {
+	ok := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}}`
+	p, err := ParseTrust([]byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Principal: Principal{Type: PrincipalRoot, Account: "111122223333", ARN: "arn:aws:iam::111122223333:root"},
+		Action: "sts:AssumeRole", Resource: "arn:aws:iam::444455556666:role/r"}
+	if d := Evaluate(req, Set{Kind: KindResource, Policies: []*Policy{p}, Owner: "444455556666", Required: true}); !d.Allowed() {
+		t.Errorf("trust policy naming the caller's account: %v (%s)", d.Outcome, d.Reason)
+	}
+	if _, err := Parse([]byte(ok), KindResource); err == nil {
+		t.Error("Parse accepted a resource policy without Resource")
+	}
+	if _, err := ParseTrust([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}`)); err == nil {
+		t.Error("ParseTrust accepted a statement without Principal")
+	}
+}

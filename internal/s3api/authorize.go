@@ -192,6 +192,11 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 		sets = append(sets, rs)
 	}
 	req := policy.Request{Principal: caller, Action: op.Action(), Resource: resourceARN(op), Context: h.conditionKeys(r, op, res, tags)}
+	if h.cfg.IAM != nil {
+		if err := h.cfg.IAM.AddPrincipalTags(r.Context(), req.Context, res.Principal); err != nil {
+			return err
+		}
+	}
 	if existingTags && readsExistingTags(op.Kind) {
 		if err := h.addExistingObjectTags(r.Context(), req.Context, op); err != nil {
 			return err
