@@ -138,14 +138,14 @@ func TestParseAccepts(t *testing.T) {
 func TestStatements(t *testing.T) {
 	p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[
 		{"Sid":"r","Effect":"Allow","Principal":"*","Action":["S3:GetObject","s3:List*"],"Resource":"arn:aws:s3:::b/${aws:username}/*",
-		 "Condition":{"StringLike":{"s3:prefix":"x"}}},
+		 "Condition":{"StringLike":{"S3:Prefix":"x"}}},
 		{"Effect":"Deny","Principal":{"AWS":"111122223333"},"NotAction":"s3:*","NotResource":["arn:aws:s3:::b"]}]}`), KindResource)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []StatementInfo{
 		{Sid: "r", Effect: Allow, Actions: []string{"s3:getobject", "s3:list*"}, Resources: []string{"arn:aws:s3:::b/${aws:username}/*"},
-			Conditions: []string{"StringLike s3:prefix"}, Everyone: true},
+			Conditions: []string{"StringLike s3:prefix"}, ConditionKeys: []string{"S3:Prefix"}, Everyone: true},
 		{Effect: Deny, Actions: []string{"s3:*"}, NotAction: true, Resources: []string{"arn:aws:s3:::b"}, NotResource: true},
 	}
 	if got := p.Statements(); !reflect.DeepEqual(got, want) {
