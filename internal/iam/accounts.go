@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/big"
 	"regexp"
+	"time"
 
 	"github.com/coffer-project/coffer/internal/meta"
 )
@@ -18,6 +19,7 @@ type Account struct {
 	ID          string
 	Name        string
 	CanonicalID string
+	Created     time.Time
 }
 
 // NewAccount is a created account with its root user's access key.
@@ -28,7 +30,7 @@ type NewAccount struct {
 }
 
 func accountOf(a meta.Account) Account {
-	return Account{ID: a.ID, Name: a.Name, CanonicalID: a.CanonicalID}
+	return Account{ID: a.ID, Name: a.Name, CanonicalID: a.CanonicalID, Created: a.Created}
 }
 
 var accountNameRE = regexp.MustCompile(`^[\w+=,.@ -]{1,50}$`)

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/coffer-project/coffer/internal/iam"
 )
@@ -349,8 +348,18 @@ func (q *request) userName() string {
 func (h *Handler) getUser(q *request) error {
 	name := q.userName()
 	if name == "" {
-		// The root user: IAM describes the account's root.
-		return h.write(q, struct{ User userXML }{userXML{Path: "/", UserID: q.account, Arn: q.caller.ARN, CreateDate: isoTime(time.Time{})}})
+		// The root user: IAM describes the account's root, created with
+		// the account.
+		a, err := h.IAM.GetAccount(q.r.Context(), q.account)
+		if err != nil {
+			return err
+		}
+		type rootXML struct {
+			UserID     string `xml:"UserId"`
+			Arn        string
+			CreateDate string
+		}
+		return h.write(q, struct{ User rootXML }{rootXML{q.account, "arn:aws:iam::" + q.account + ":root", isoTime(a.Created)}})
 	}
 	u, err := h.IAM.GetUser(q.r.Context(), q.account, name)
 	if err != nil {

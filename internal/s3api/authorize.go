@@ -126,6 +126,24 @@ func (h *handler) authorizeDelete(r *http.Request, res *auth.Result, bucket *met
 	return h.decide(r, op, res, bucket, nil)
 }
 
+// hideMissingKey answers a read of a missing key as S3 does: NoSuchKey
+// (err) only to a caller that may list the bucket (s3:ListBucket), which
+// could learn as much from a listing; AccessDenied to anyone else, so
+// that keys cannot be probed for.
+func (h *handler) hideMissingKey(q *request, err error) error {
+	if q.bucket == nil {
+		return err
+	}
+	list := Op{Kind: OpListObjectsV2, Bucket: q.op.Bucket, Query: url.Values{}}
+	if derr := h.decide(q.r, list, q.auth, q.bucket, nil); derr != nil {
+		if errors.Is(derr, errAccessDenied) || errors.Is(derr, auth.ErrMissingAuth) {
+			return errAccessDenied
+		}
+		return derr
+	}
+	return err
+}
+
 // authorizePutTagging decides a PutObjectTagging once the tag set of its
 // body is known, as authorize decides other requests.
 func (h *handler) authorizePutTagging(q *request, tags []meta.Tag) error {

@@ -32,7 +32,7 @@ func (h *handler) listBuckets(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := s3xml.ListAllMyBucketsResult{Owner: &s3xml.Owner{ID: h.canonicalID(q.r.Context(), owner)}, Prefix: prefix}
+	out := s3xml.ListAllMyBucketsResult{Owner: h.owner(q.r.Context(), owner), Prefix: prefix}
 	for _, b := range buckets {
 		out.Buckets = append(out.Buckets, s3xml.Bucket{Name: b.Name, CreationDate: s3xml.NewTime(b.Created), BucketRegion: region(b)})
 	}
@@ -42,15 +42,15 @@ func (h *handler) listBuckets(q *request) error {
 	return writeXML(q.w, http.StatusOK, out)
 }
 
-// canonicalID is the canonical user ID of an account, as S3 reports
-// owners; the account ID when IAM does not know the account.
-func (h *handler) canonicalID(ctx context.Context, account string) string {
+// owner is an account as S3 reports owners: by its canonical user ID (the
+// account ID when IAM does not know the account).
+func (h *handler) owner(ctx context.Context, account string) *s3xml.Owner {
 	if h.cfg.IAM != nil {
 		if id := h.cfg.IAM.CanonicalID(ctx, account); id != "" {
-			return id
+			return &s3xml.Owner{ID: id}
 		}
 	}
-	return account
+	return &s3xml.Owner{ID: account}
 }
 
 func region(b meta.Bucket) string {

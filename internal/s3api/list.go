@@ -102,7 +102,7 @@ func (h *handler) listObjects(q *request, v2 bool) error {
 			xo.ChecksumType = o.Checksum.Type
 		}
 		if fetchOwner {
-			xo.Owner = &s3xml.Owner{ID: o.Owner}
+			xo.Owner = h.owner(q.r.Context(), o.Owner)
 		}
 		contents = append(contents, xo)
 	}
@@ -173,7 +173,7 @@ func (h *handler) listObjectVersions(q *request) error {
 		out.NextVersionIDMarker = res.NextVersionIDMarker
 	}
 	for _, v := range res.Versions {
-		out.Entries = append(out.Entries, versionEntry(v, enc))
+		out.Entries = append(out.Entries, versionEntry(v, enc, h.owner(q.r.Context(), v.Owner)))
 	}
 	for _, p := range res.CommonPrefixes {
 		out.CommonPrefixes = append(out.CommonPrefixes, s3xml.CommonPrefix{Prefix: enc.enc(p)})
@@ -181,8 +181,7 @@ func (h *handler) listObjectVersions(q *request) error {
 	return writeXML(q.w, http.StatusOK, out)
 }
 
-func versionEntry(v meta.Version, enc encoder) s3xml.VersionEntry {
-	owner := &s3xml.Owner{ID: v.Owner}
+func versionEntry(v meta.Version, enc encoder, owner *s3xml.Owner) s3xml.VersionEntry {
 	if v.DeleteMarker {
 		return s3xml.VersionEntry{DeleteMarker: &s3xml.DeleteMarkerEntry{
 			Key: enc.enc(v.Key), VersionID: v.VersionID, IsLatest: v.IsLatest,
@@ -229,8 +228,8 @@ func (h *handler) listMultipartUploads(q *request) error {
 		out.Uploads = append(out.Uploads, s3xml.Upload{
 			Key: enc.enc(u.Key), UploadID: u.UploadID, Initiated: s3xml.NewTime(u.Initiated),
 			StorageClass:      storageClassOrStandard(u.StorageClass),
-			Initiator:         &s3xml.Owner{ID: u.Owner},
-			Owner:             &s3xml.Owner{ID: u.Owner},
+			Initiator:         h.owner(q.r.Context(), u.Owner),
+			Owner:             h.owner(q.r.Context(), u.Owner),
 			ChecksumAlgorithm: u.ChecksumAlgo, ChecksumType: u.ChecksumType,
 		})
 	}

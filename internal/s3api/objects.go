@@ -313,6 +313,9 @@ func (h *handler) getObject(q *request, head bool) error {
 			q.w.WriteHeader(http.StatusNotModified)
 			return nil
 		}
+		if errors.Is(err, object.ErrNoSuchKey) && vid == "" {
+			return h.hideMissingKey(q, err)
+		}
 		return err
 	}
 	if res.Body != nil {
