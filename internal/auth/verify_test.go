@@ -409,6 +409,12 @@ func TestPresigned(t *testing.T) {
 		if o := s.do(t, pr); !errors.Is(o.verifyErr, ErrSignatureDoesNotMatch) {
 			t.Fatalf("tampered token: Verify error = %v", o.verifyErr)
 		}
+		// Credentials that issue no sessions refuse every token.
+		v := &Verifier{Creds: testCredentials(), Now: func() time.Time { return testTime }}
+		pr, _ = http.NewRequest(http.MethodGet, u, nil)
+		if _, err := v.Verify(pr); !errors.Is(err, ErrInvalidToken) {
+			t.Fatalf("token without session credentials: Verify error = %v, want ErrInvalidToken", err)
+		}
 	})
 	t.Run("unsigned x-amz header", func(t *testing.T) {
 		r := presign(t, "/bucket/k", "900", testTime, testSecret)
