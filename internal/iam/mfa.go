@@ -25,6 +25,10 @@ type MFADevice struct {
 	// LastStep is the newest TOTP time step accepted: a code is accepted
 	// once, and never one older than the last.
 	LastStep int64 `json:"last_step"`
+	// Drift is how many steps the device's clock runs ahead of the
+	// server's (negative: behind), as the last Enable or Resync measured
+	// it (RFC 6238 §6).
+	Drift int64 `json:"drift,omitempty"`
 }
 
 // MFADeviceInfo is a device as the List… actions show it.
@@ -214,6 +218,10 @@ func (s *Service) syncDevice(ctx context.Context, account, user, serial, code1, 
 			d.Enabled = s.now().Truncate(time.Second)
 		}
 		d.LastStep = step + 1
+		d.Drift = 0
+		if drift := step + 1 - now; drift < -totpSkew || drift > totpSkew {
+			d.Drift = drift // beyond what CheckMFA tolerates anyway
+		}
 		return nil
 	})
 }
@@ -314,8 +322,13 @@ func (s *Service) CheckMFA(ctx context.Context, account, user, serial, code stri
 	if d.User != user || user == "" && !d.Root || strings.TrimSpace(code) != code {
 		return time.Time{}, errorf(CodeAccessDenied, "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.")
 	}
+	// Around the server's clock, and around the device's as Enable or
+	// Resync last measured it.
 	now := s.step()
 	step := matchStep(seed, code, now-totpSkew, now+totpSkew)
+	if step < 0 && d.Drift != 0 {
+		step = matchStep(seed, code, now+d.Drift-totpSkew, now+d.Drift+totpSkew)
+	}
 	if step < 0 || step <= d.LastStep {
 		return time.Time{}, denied
 	}

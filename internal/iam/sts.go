@@ -255,12 +255,17 @@ func (s *Service) AssumeRole(ctx context.Context, caller auth.Principal, in Assu
 	}
 	cl := sessionClaims{Account: account, RoleName: role.Name, RoleID: role.ID, Name: in.SessionName,
 		Expires: s.now().Unix() + int64(d), Policy: sessionPolicy, SourceIdentity: in.SourceIdentity}
+	setsSourceIdentity := in.SourceIdentity != ""
 	if caller.Session != nil {
 		if !caller.Session.MFATime.IsZero() {
 			cl.MFA = caller.Session.MFATime.Unix()
 		}
-		if cl.SourceIdentity == "" {
-			cl.SourceIdentity = caller.Session.SourceIdentity
+		if prev := caller.Session.SourceIdentity; prev != "" {
+			// A source identity, once set, stays for the chain.
+			if in.SourceIdentity != "" && in.SourceIdentity != prev {
+				return AssumedRole{}, errorf(CodeAccessDenied, "The source identity cannot be changed in a role chain (it is %s).", prev)
+			}
+			cl.SourceIdentity, setsSourceIdentity = prev, false
 		}
 	}
 	if in.SerialNumber != "" || in.TokenCode != "" {
@@ -296,12 +301,20 @@ func (s *Service) AssumeRole(ctx context.Context, caller auth.Principal, in Assu
 	if b := s.SessionBoundary(caller); b != nil {
 		sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
 	}
-	req := policy.Request{Principal: PolicyPrincipal(caller), Action: "sts:AssumeRole", Resource: in.RoleARN, Context: keys}
-	if d := policy.Evaluate(req, sets...); !d.Allowed() {
-		s.log().LogAttrs(ctx, slog.LevelInfo, "access denied", slog.String("principal", req.Principal.ARN),
-			slog.String("action", req.Action), slog.String("resource", req.Resource),
-			slog.String("statement", d.Decider()), slog.String("reason", d.Reason))
-		return AssumedRole{}, denied
+	// Setting a source identity needs sts:SetSourceIdentity too, from the
+	// same policies.
+	actions := []string{"sts:AssumeRole"}
+	if setsSourceIdentity {
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	for _, action := range actions {
+		req := policy.Request{Principal: PolicyPrincipal(caller), Action: action, Resource: in.RoleARN, Context: keys}
+		if d := policy.Evaluate(req, sets...); !d.Allowed() {
+			s.log().LogAttrs(ctx, slog.LevelInfo, "access denied", slog.String("principal", req.Principal.ARN),
+				slog.String("action", req.Action), slog.String("resource", req.Resource),
+				slog.String("statement", d.Decider()), slog.String("reason", d.Reason))
+			return AssumedRole{}, errorf(CodeAccessDenied, "User: %s is not authorized to perform: %s on resource: %s", caller.ARN, action, in.RoleARN)
+		}
 	}
 	creds, err := s.issue(ctx, cl)
 	if err != nil {

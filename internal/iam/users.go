@@ -150,6 +150,11 @@ func (s *Service) UpdateUser(ctx context.Context, account, name, newName, newPat
 				slices.Sort(g.Members)
 			}
 		}
+		for _, d := range st.MFA {
+			if d.User == u.Name {
+				d.User = newName
+			}
+		}
 		u.Name = newName
 		slices.SortFunc(st.Users, func(a, b *User) int { return strings.Compare(a.Name, b.Name) })
 		return nil
@@ -173,6 +178,8 @@ func (s *Service) DeleteUser(ctx context.Context, account, name string) error {
 			return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
 		case len(st.groupsOf(u.Name)) > 0:
 			return errorf(CodeDeleteConflict, "Cannot delete entity, must remove users from group first.")
+		case slices.ContainsFunc(st.MFA, func(d *MFADevice) bool { return d.User == u.Name }):
+			return errorf(CodeDeleteConflict, "Cannot delete entity, must remove MFA device first.")
 		}
 		st.Users = slices.DeleteFunc(st.Users, func(x *User) bool { return x == u })
 		return nil

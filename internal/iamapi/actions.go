@@ -1033,21 +1033,37 @@ func (h *Handler) createVirtualMFADevice(q *request) error {
 }
 
 type mfaDeviceXML struct {
-	UserName     string `xml:",omitempty"`
+	UserName     string `xml:",omitempty"` // ListMFADevices
 	SerialNumber string
-	EnableDate   string `xml:",omitempty"`
+	User         *userXML `xml:",omitempty"` // ListVirtualMFADevices: the assigned user
+	EnableDate   string   `xml:",omitempty"`
 }
 
-func (h *Handler) writeMFADevices(q *request, ds []iam.MFADeviceInfo, element string) error {
+// writeMFADevices answers a device listing in element; virtual says it is
+// ListVirtualMFADevices, which describes each assigned user in a <User>.
+func (h *Handler) writeMFADevices(q *request, ds []iam.MFADeviceInfo, element string, virtual bool) error {
 	pg, more, marker, err := page(q, ds)
 	if err != nil {
 		return err
 	}
 	items := []mfaDeviceXML{}
 	for _, d := range pg {
-		x := mfaDeviceXML{UserName: d.User, SerialNumber: d.Serial}
+		x := mfaDeviceXML{SerialNumber: d.Serial}
 		if !d.Enabled.IsZero() {
 			x.EnableDate = isoTime(d.Enabled)
+		}
+		switch {
+		case !virtual:
+			x.UserName = d.User
+		case d.User != "":
+			u, err := h.IAM.GetUser(q.r.Context(), q.account, d.User)
+			if err != nil {
+				return err
+			}
+			ux := h.userXML(q.account, u, false)
+			x.User = &ux
+		case d.Root:
+			x.User = &userXML{Path: "/", UserID: q.account, Arn: "arn:aws:iam::" + q.account + ":root"}
 		}
 		items = append(items, x)
 	}
@@ -1064,7 +1080,7 @@ func (h *Handler) listMFADevices(q *request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeMFADevices(q, ds, "MFADevices")
+	return h.writeMFADevices(q, ds, "MFADevices", false)
 }
 
 func (h *Handler) listVirtualMFADevices(q *request) error {
@@ -1078,5 +1094,5 @@ func (h *Handler) listVirtualMFADevices(q *request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeMFADevices(q, ds, "VirtualMFADevices")
+	return h.writeMFADevices(q, ds, "VirtualMFADevices", true)
 }

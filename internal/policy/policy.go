@@ -160,8 +160,8 @@ func Parse(data []byte, kind Kind) (*Policy, error) {
 }
 
 // ParseTrust parses a role trust policy (AssumeRolePolicyDocument): a
-// KindResource policy whose statements may leave out Resource, which then
-// is the role itself ("*").
+// KindResource policy whose statements name no Resource (IAM refuses one):
+// the resource is the role itself.
 func ParseTrust(data []byte) (*Policy, error) {
 	return parse(data, KindResource, true)
 }
@@ -331,7 +331,10 @@ func parseStatement(raw json.RawMessage, kind Kind, vars, trust bool) (statement
 	resources, notRes, msg := pickElement(el, "Resource", "NotResource")
 	_, hasRes := el["Resource"]
 	_, hasNotRes := el["NotResource"]
-	if trust && !hasRes && !hasNotRes {
+	switch {
+	case trust && (hasRes || hasNotRes):
+		return fail("Has prohibited field Resource")
+	case trust:
 		resources, msg = []string{"*"}, ""
 	}
 	if msg != "" {
