@@ -7,16 +7,16 @@ import (
 	"fmt"
 )
 
-const bucketCols = `name, owner, region, created, versioning, tags, encryption, policy`
+const bucketCols = `name, owner, region, created, versioning, tags, encryption, policy, access`
 
 func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 	var (
 		b                Bucket
 		created          int64
 		tags, encryption sql.NullString
-		policy           sql.NullString
+		policy, access   sql.NullString
 	)
-	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption, &policy); err != nil {
+	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption, &policy, &access); err != nil {
 		return Bucket{}, err
 	}
 	b.Created = fromNanos(created)
@@ -26,6 +26,9 @@ func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 		return Bucket{}, err
 	}
 	if b.Encryption, err = decodeBucketEncryption(encryption); err != nil {
+		return Bucket{}, err
+	}
+	if err := decodeAccess(access, &b); err != nil {
 		return Bucket{}, err
 	}
 	return b, nil
@@ -75,8 +78,12 @@ func (s *SQL) CreateBucket(ctx context.Context, b Bucket) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy))
+		access, err := encodeAccess(b)
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access)
 		return err
 	})
 	if err != nil {
@@ -123,8 +130,12 @@ func (s *SQL) UpdateBucket(ctx context.Context, name string, fn func(*Bucket) er
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ?, policy = ? WHERE name = ?`,
-			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), name)
+		access, err := encodeAccess(b)
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ?, policy = ?, access = ? WHERE name = ?`,
+			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access, name)
 		return err
 	})
 	if fnErr != nil {

@@ -35,7 +35,9 @@ type dialect struct {
 //   - 3: buckets.encryption, versions.sse and uploads.sse.
 //   - 4: buckets.policy.
 //   - 5: accounts, access_keys and server_secrets (IAM).
-const schemaVersion = 5
+//   - 6: buckets.access (Object Ownership, ACL, Block Public Access),
+//     versions.acl and uploads.acl.
+const schemaVersion = 6
 
 // sqliteDialect is the embedded database.
 //
@@ -103,7 +105,8 @@ var sqliteDialect = dialect{
 			versioning TEXT NOT NULL,
 			tags       TEXT,
 			encryption TEXT,
-			policy     TEXT
+			policy     TEXT,
+			access     TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
 		`CREATE TABLE IF NOT EXISTS versions (
@@ -125,6 +128,7 @@ var sqliteDialect = dialect{
 			checksum_type  TEXT NOT NULL,
 			checksum_value TEXT NOT NULL,
 			sse            TEXT,
+			acl            TEXT,
 			UNIQUE (bucket, obj_key, version_id)
 		)`,
 		`CREATE INDEX IF NOT EXISTS versions_key ON versions (bucket, obj_key, seq DESC)`,
@@ -156,7 +160,8 @@ var sqliteDialect = dialect{
 			tags          TEXT,
 			checksum_algo TEXT NOT NULL,
 			checksum_type TEXT NOT NULL,
-			sse           TEXT
+			sse           TEXT,
+			acl           TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS uploads_key ON uploads (bucket, obj_key, initiated, upload_id)`,
 		`CREATE TABLE IF NOT EXISTS upload_parts (
@@ -200,6 +205,11 @@ var sqliteDialect = dialect{
 			`ALTER TABLE buckets ADD COLUMN policy TEXT`,
 		},
 		4: accountTables,
+		5: {
+			`ALTER TABLE buckets ADD COLUMN access TEXT`,
+			`ALTER TABLE versions ADD COLUMN acl TEXT`,
+			`ALTER TABLE uploads ADD COLUMN acl TEXT`,
+		},
 	},
 }
 

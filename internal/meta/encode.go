@@ -177,6 +177,72 @@ func decodeEncryption(s sql.NullString) (Encryption, error) {
 	return Encryption(e), nil
 }
 
+// grantJSON is a stored ACL grant.
+type grantJSON struct {
+	Type       string `json:"t"`
+	ID         string `json:"id,omitempty"`
+	URI        string `json:"uri,omitempty"`
+	Permission string `json:"p"`
+}
+
+// encodeGrants stores nil (private) as NULL.
+func encodeGrants(gs []Grant) (sql.NullString, error) {
+	if gs == nil {
+		return sql.NullString{}, nil
+	}
+	out := make([]grantJSON, len(gs))
+	for i, g := range gs {
+		out[i] = grantJSON(g)
+	}
+	return encodeJSON(out)
+}
+
+func decodeGrants(s sql.NullString) ([]Grant, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var in []grantJSON
+	if err := decodeJSON(s, &in); err != nil {
+		return nil, err
+	}
+	out := make([]Grant, len(in))
+	for i, g := range in {
+		out[i] = Grant(g)
+	}
+	return out, nil
+}
+
+// accessJSON is a bucket's access settings: Object Ownership, ACL and
+// Block Public Access.
+type accessJSON struct {
+	Ownership string             `json:"ownership,omitempty"`
+	ACL       []grantJSON        `json:"acl,omitempty"`
+	PAB       *PublicAccessBlock `json:"pab,omitempty"`
+}
+
+func encodeAccess(b Bucket) (sql.NullString, error) {
+	if b.Ownership == "" && b.ACL == nil && b.PublicAccessBlock == nil {
+		return sql.NullString{}, nil
+	}
+	a := accessJSON{Ownership: b.Ownership, PAB: b.PublicAccessBlock}
+	for _, g := range b.ACL {
+		a.ACL = append(a.ACL, grantJSON(g))
+	}
+	return encodeJSON(a)
+}
+
+func decodeAccess(s sql.NullString, b *Bucket) error {
+	var a accessJSON
+	if err := decodeJSON(s, &a); err != nil {
+		return err
+	}
+	b.Ownership, b.PublicAccessBlock = a.Ownership, a.PAB
+	for _, g := range a.ACL {
+		b.ACL = append(b.ACL, Grant(g))
+	}
+	return nil
+}
+
 func encodeJSON(v any) (sql.NullString, error) {
 	b, err := json.Marshal(v)
 	if err != nil {

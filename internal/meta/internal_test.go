@@ -208,6 +208,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s.stopCommitter()
 	w := &txn{ctx: ctx, c: s.w, d: s.d}
 	for _, q := range []string{
+		`ALTER TABLE buckets DROP COLUMN access`,
+		`ALTER TABLE versions DROP COLUMN acl`,
+		`ALTER TABLE uploads DROP COLUMN acl`,
 		`ALTER TABLE buckets DROP COLUMN policy`,
 		`ALTER TABLE buckets DROP COLUMN encryption`,
 		`ALTER TABLE versions DROP COLUMN sse`,

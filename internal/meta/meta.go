@@ -74,6 +74,40 @@ type Bucket struct {
 	// Policy is the bucket policy document exactly as the owner put it
 	// (PutBucketPolicy); "" means none. The store does not parse it.
 	Policy string
+	// Ownership is the bucket's Object Ownership setting
+	// (OwnershipBucketOwnerEnforced, …); "" means none was set, which
+	// behaves as ObjectWriter, as on S3.
+	Ownership string
+	// ACL is the bucket's access control list beyond its owner's implicit
+	// FULL_CONTROL; nil means private.
+	ACL []Grant
+	// PublicAccessBlock is the bucket's Block Public Access
+	// configuration; nil means none.
+	PublicAccessBlock *PublicAccessBlock
+}
+
+// Object Ownership settings.
+const (
+	OwnershipBucketOwnerEnforced  = "BucketOwnerEnforced"
+	OwnershipBucketOwnerPreferred = "BucketOwnerPreferred"
+	OwnershipObjectWriter         = "ObjectWriter"
+)
+
+// Grant is one ACL grant.
+type Grant struct {
+	// Type is "CanonicalUser" (ID set) or "Group" (URI set).
+	Type       string
+	ID         string
+	URI        string
+	Permission string // FULL_CONTROL, WRITE, WRITE_ACP, READ, READ_ACP
+}
+
+// PublicAccessBlock is a Block Public Access configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool
+	IgnorePublicAcls      bool
+	BlockPublicPolicy     bool
+	RestrictPublicBuckets bool
 }
 
 // BucketEncryption is a bucket's default encryption rule.
@@ -166,6 +200,9 @@ type Version struct {
 	Checksum     Checksum
 	Encryption   Encryption // zero for delete markers
 	Parts        []Part     // empty for delete markers
+	// ACL is the object's access control list: the grants besides its
+	// owner's implicit FULL_CONTROL; nil means private.
+	ACL []Grant
 }
 
 // Upload is an in-progress multipart upload.
@@ -182,6 +219,7 @@ type Upload struct {
 	ChecksumAlgo string     // algorithm requested at create, "" for none
 	ChecksumType string     // "COMPOSITE" or "FULL_OBJECT"; "" for none
 	Encryption   Encryption // the upload's object key, sealed; every part is encrypted under it
+	ACL          []Grant    // the ACL the completed object gets
 }
 
 // Precondition is evaluated inside the commit transaction against the key's
@@ -245,7 +283,7 @@ type Store interface {
 	// ErrNoSuchBucket, ErrNoSuchKey or ErrNoSuchVersion as GetVersion.
 	DeleteVersion(ctx context.Context, bucket, key, versionID string, cond Precondition) (Version, error)
 	// UpdateVersion runs fn on a stored version (latest if versionID is
-	// "") and stores the changed Tags (other fields are ignored). Errors as
+	// "") and stores the changed Tags and ACL (other fields are ignored). Errors as
 	// GetVersion, or fn's error unchanged.
 	UpdateVersion(ctx context.Context, bucket, key, versionID string, fn func(*Version) error) (Version, error)
 	// ListLatest returns, in key order, the latest version of each key in

@@ -10,16 +10,17 @@ import (
 	"strings"
 )
 
-const uploadCols = `upload_id, bucket, obj_key, initiated, owner, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, sse`
+const uploadCols = `upload_id, bucket, obj_key, initiated, owner, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, sse, acl`
 
 func scanUpload(sc interface{ Scan(...any) error }) (Upload, error) {
 	var (
 		u                            Upload
 		initiated                    int64
 		headers, userMeta, tags, sse sql.NullString
+		acl                          sql.NullString
 	)
 	err := sc.Scan(&u.UploadID, &u.Bucket, &u.Key, &initiated, &u.Owner, &u.StorageClass,
-		&headers, &userMeta, &tags, &u.ChecksumAlgo, &u.ChecksumType, &sse)
+		&headers, &userMeta, &tags, &u.ChecksumAlgo, &u.ChecksumType, &sse, &acl)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -34,6 +35,9 @@ func scanUpload(sc interface{ Scan(...any) error }) (Upload, error) {
 		return Upload{}, err
 	}
 	if u.Encryption, err = decodeEncryption(sse); err != nil {
+		return Upload{}, err
+	}
+	if u.ACL, err = decodeGrants(acl); err != nil {
 		return Upload{}, err
 	}
 	return u, nil
@@ -133,13 +137,17 @@ func (s *SQL) CreateUpload(ctx context.Context, u Upload) error {
 	if err != nil {
 		return fmt.Errorf("meta: create upload %s/%s: %w", u.Bucket, u.Key, err)
 	}
+	acl, err := encodeGrants(u.ACL)
+	if err != nil {
+		return fmt.Errorf("meta: create upload %s/%s: %w", u.Bucket, u.Key, err)
+	}
 	err = s.write(ctx, func(t *txn) error {
 		if err := needBucket(t, u.Bucket); err != nil {
 			return err
 		}
-		_, err := t.exec(`INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := t.exec(`INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.UploadID, u.Bucket, u.Key, toNanos(u.Initiated), u.Owner, u.StorageClass,
-			headers, userMeta, tags, u.ChecksumAlgo, u.ChecksumType, sse)
+			headers, userMeta, tags, u.ChecksumAlgo, u.ChecksumType, sse, acl)
 		return err
 	})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse`
+const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl`
 
 const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
@@ -22,10 +22,11 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 		latest, marker               int
 		lastModified                 int64
 		headers, userMeta, tags, sse sql.NullString
+		acl                          sql.NullString
 	)
 	err := sc.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Owner, &lastModified,
 		&v.Size, &v.ETag, &v.StorageClass, &headers, &userMeta, &tags,
-		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse)
+		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse, &acl)
 	if err != nil {
 		return Version{}, err
 	}
@@ -42,6 +43,9 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 		return Version{}, err
 	}
 	if v.Encryption, err = decodeEncryption(sse); err != nil {
+		return Version{}, err
+	}
+	if v.ACL, err = decodeGrants(acl); err != nil {
 		return Version{}, err
 	}
 	return v, nil
@@ -194,10 +198,14 @@ func insertVersion(t *txn, v *Version) error {
 	if err != nil {
 		return err
 	}
-	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	acl, err := encodeGrants(v.ACL)
+	if err != nil {
+		return err
+	}
+	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		[]any{v.Bucket, v.Key, v.VersionID, boolInt(v.DeleteMarker), v.Owner, toNanos(v.LastModified), v.Size, v.ETag,
-			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse},
+			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse, acl},
 		&v.Seq)
 	if err != nil {
 		return err
@@ -439,10 +447,14 @@ func (s *SQL) UpdateVersion(ctx context.Context, bucket, key, versionID string, 
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(`UPDATE versions SET tags = ? WHERE seq = ?`, tags, v.Seq); err != nil {
+		acl, err := encodeGrants(changed.ACL)
+		if err != nil {
 			return err
 		}
-		v.Tags = changed.Tags
+		if _, err := t.exec(`UPDATE versions SET tags = ?, acl = ? WHERE seq = ?`, tags, acl, v.Seq); err != nil {
+			return err
+		}
+		v.Tags, v.ACL = changed.Tags, changed.ACL
 		out = v
 		return nil
 	})

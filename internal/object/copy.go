@@ -79,6 +79,7 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, m
 		Headers:      dst.Headers,
 		UserMeta:     maps.Clone(dst.UserMeta),
 		Tags:         dst.Tags,
+		ACL:          dst.ACL, // a copy never takes the source's ACL
 	}
 	if !in.ReplaceMetadata {
 		v.Headers = src.Headers

@@ -52,6 +52,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 		ChecksumAlgo: string(algo),
 		ChecksumType: string(typ),
 		Encryption:   enc,
+		ACL:          in.ACL,
 	}
 	if err := s.Meta.CreateUpload(ctx, u); err != nil {
 		return meta.Upload{}, fromMeta(err)
@@ -330,6 +331,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		Key:          in.Key,
 		VersionID:    vid,
 		Owner:        u.Owner,
+		ACL:          u.ACL,
 		LastModified: s.now(),
 		Size:         size,
 		ETag:         hex.EncodeToString(etags.Sum(nil)) + "-" + strconv.Itoa(len(parts)),

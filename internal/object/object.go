@@ -174,6 +174,7 @@ type PutInput struct {
 	IfMatch      string // conditional write; "" not sent
 	IfNoneMatch  string // "*" only
 	SSE          SSEInput
+	ACL          []meta.Grant // the object's ACL beyond its owner; nil private
 }
 
 // GetInput is a GetObject/HeadObject request.
@@ -272,6 +273,7 @@ type CreateUploadInput struct {
 	ChecksumAlgo string
 	ChecksumType string
 	SSE          SSEInput
+	ACL          []meta.Grant
 }
 
 // UploadPartInput is UploadPart.

@@ -73,6 +73,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 		Checksum:     data.checksum,
 		Encryption:   enc,
 		Parts:        []meta.Part{data.part(0, now)},
+		ACL:          in.ACL,
 	}, cond)
 }
 
