@@ -26,6 +26,8 @@ func TestBucketPolicyAWSCLI(t *testing.T) {
 	}
 
 	cli.Run(t, "s3", "mb", "s3://cli-policy")
+	// New buckets block public policies, as on S3.
+	cli.Run(t, "s3api", "delete-public-access-block", "--bucket", "cli-policy")
 	local := filepath.Join(work, "page.html")
 	writeRandomFile(t, local, 300, 10<<10)
 	cli.Run(t, "s3", "cp", "--no-progress", local, "s3://cli-policy/site/page.html")

@@ -222,6 +222,8 @@ def cross_account(endpoint):
     # another account: B's user without a policy is denied what anyone reads
     # unsigned.
     a_s3.put_object(Bucket=bucket, Key="public/notice.txt", Body=b"open to all")
+    # A public policy needs Block Public Access off (new buckets have it on).
+    a_s3.delete_public_access_block(Bucket=bucket)
     a_s3.put_bucket_policy(Bucket=bucket, Policy=policy(
         {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
          "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/public/*"}))

@@ -434,7 +434,7 @@ func TestIAMPoliciesAWSCLI(t *testing.T) {
 		// upload and set its policy, nothing else.
 		publisher := newIAMUser(t, root, "publisher")
 		root.Run(t, "iam", "put-user-policy", "--user-name", "publisher", "--policy-name", "publish", "--policy-document", iamPolicy(
-			`{"Effect":"Allow","Action":["s3:CreateBucket","s3:PutBucketPolicy","s3:GetBucketPolicy"],"Resource":"arn:aws:s3:::iam-anon-site"}`,
+			`{"Effect":"Allow","Action":["s3:CreateBucket","s3:PutBucketPolicy","s3:GetBucketPolicy","s3:PutBucketPublicAccessBlock"],"Resource":"arn:aws:s3:::iam-anon-site"}`,
 			`{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::iam-anon-site/*"}`))
 		publisher.Run(t, "s3", "mb", "s3://iam-anon-site")
 		local := filepath.Join(t.TempDir(), "index.html")
@@ -445,6 +445,10 @@ func TestIAMPoliciesAWSCLI(t *testing.T) {
 			t.Fatalf("anonymous GET before the bucket policy: HTTP %s, want 403", code)
 		}
 
+		// New buckets block public policies, as on S3.
+		wantDenied(t, publisher, "s3api", "put-bucket-policy", "--bucket", "iam-anon-site", "--policy", iamPolicy(
+			`{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::iam-anon-site/*"}`))
+		publisher.Run(t, "s3api", "delete-public-access-block", "--bucket", "iam-anon-site")
 		publisher.Run(t, "s3api", "put-bucket-policy", "--bucket", "iam-anon-site", "--policy", iamPolicy(
 			`{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::iam-anon-site/*"}`))
 		if code := curlStatus(t, anon, obj); code != "200" {
@@ -519,6 +523,7 @@ func TestIAMPoliciesAWSCLI(t *testing.T) {
 		root := awsCLI(t, srv)
 		anon := anonymous(t)
 		root.Run(t, "s3", "mb", "s3://iam-referer")
+		root.Run(t, "s3api", "delete-public-access-block", "--bucket", "iam-referer")
 		putText(t, root, "iam-referer", "logo.png", "logo")
 		root.Run(t, "s3api", "put-bucket-policy", "--bucket", "iam-referer", "--policy", iamPolicy(
 			`{"Sid":"OnlyFromOurSite","Effect":"Allow","Principal":"*","Action":"s3:GetObject",`+

@@ -202,3 +202,22 @@ func (s *Service) newAccessKey(ctx context.Context, account string) (*AccessKey,
 	}
 	return &AccessKey{ID: id, Sealed: sealed, Status: StatusActive, Created: s.now()}, secret, nil
 }
+
+// AccountPublicAccessBlock returns the account's Block Public Access
+// (S3 Control), or nil when none is set.
+func (s *Service) AccountPublicAccessBlock(ctx context.Context, account string) (*meta.PublicAccessBlock, error) {
+	snap, err := s.account(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	return snap.st.PublicAccessBlock, nil
+}
+
+// PutAccountPublicAccessBlock sets (pab) or removes (nil) the account's
+// Block Public Access.
+func (s *Service) PutAccountPublicAccessBlock(ctx context.Context, account string, pab *meta.PublicAccessBlock) error {
+	return s.update(ctx, account, func(st *state) error {
+		st.PublicAccessBlock = pab
+		return nil
+	})
+}

@@ -23,6 +23,9 @@ type state struct {
 	Policies []*ManagedPolicy `json:"policies,omitempty"`
 	Roles    []*Role          `json:"roles,omitempty"`
 	MFA      []*MFADevice     `json:"mfa,omitempty"`
+	// PublicAccessBlock is the account's Block Public Access (S3
+	// Control); nil when none is set.
+	PublicAccessBlock *meta.PublicAccessBlock `json:"public_access_block,omitempty"`
 }
 
 // User is an IAM user.

@@ -205,8 +205,12 @@ var sqliteDialect = dialect{
 			`ALTER TABLE buckets ADD COLUMN policy TEXT`,
 		},
 		4: accountTables,
+		// Buckets from before Object Ownership never had ACLs: they
+		// keep that as BucketOwnerEnforced (and no Block Public Access,
+		// so that their policies keep working).
 		5: {
 			`ALTER TABLE buckets ADD COLUMN access TEXT`,
+			`UPDATE buckets SET access = '{"ownership":"BucketOwnerEnforced"}'`,
 			`ALTER TABLE versions ADD COLUMN acl TEXT`,
 			`ALTER TABLE uploads ADD COLUMN acl TEXT`,
 		},

@@ -2,25 +2,18 @@ package object
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/coffer-project/coffer/internal/meta"
 )
 
-// CreateBucket creates a bucket owned by owner in region ("" = us-east-1).
-// Returns ErrBucketAlreadyOwnedByYou or ErrBucketAlreadyExists. The name is
+// CreateBucket creates a bucket owned by owner in region ("" = us-east-1),
+// with S3's defaults for a new bucket: BucketOwnerEnforced, no ACL, Block
+// Public Access all on (CreateBucketWith). Returns
+// ErrBucketAlreadyOwnedByYou or ErrBucketAlreadyExists. The name is
 // validated by the caller (s3.ValidBucketName).
 func (s *Service) CreateBucket(ctx context.Context, owner, name, region string) error {
-	err := s.Meta.CreateBucket(ctx, meta.Bucket{Name: name, Owner: owner, Region: region, Created: s.now()})
-	if !errors.Is(err, meta.ErrBucketExists) {
-		return fromMeta(err)
-	}
-	b, gerr := s.Meta.GetBucket(ctx, name)
-	if gerr == nil && b.Owner == owner {
-		return fmt.Errorf("%w: %s", ErrBucketAlreadyOwnedByYou, name)
-	}
-	return fmt.Errorf("%w: %s", ErrBucketAlreadyExists, name)
+	return s.CreateBucketWith(ctx, owner, name, region, "", nil)
 }
 
 // HeadBucket returns the bucket or ErrNoSuchBucket.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -171,11 +172,16 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 	if bucket != nil && caller.Type == policy.PrincipalRoot && caller.Account == bucket.Owner && managesPolicy(op.Kind) {
 		return nil
 	}
-	if caller.Type == policy.PrincipalAnonymous && (bucket == nil || bucket.Policy == "") {
+	// With ACLs enabled (Object Ownership other than BucketOwnerEnforced)
+	// the bucket's and objects' grants take part; an object's owner and
+	// ACL cost a metadata read, for the operations its ACL governs.
+	acls := bucket != nil && object.ACLsEnabled(bucket)
+	objectACL := acls && readsObjectACL(op.Kind)
+	if caller.Type == policy.PrincipalAnonymous && (bucket == nil || bucket.Policy == "" && !acls) {
 		return auth.ErrMissingAuth
 	}
 	if caller.Type == policy.PrincipalRoot && len(identity) == 0 &&
-		(bucket == nil || bucket.Owner == caller.Account && bucket.Policy == "") {
+		(bucket == nil || bucket.Owner == caller.Account && bucket.Policy == "" && !objectACL) {
 		// A root user in its own account, and no policy that could deny:
 		// what policy.Evaluate would decide, without building the
 		// request's condition keys (the common case, on every request).
@@ -191,13 +197,24 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 	for _, p := range identity {
 		existingTags = existingTags || mentionsExistingObjectTag(p)
 	}
+	var (
+		pab          meta.PublicAccessBlock
+		publicPolicy bool
+	)
 	if bucket != nil {
+		ctx := r.Context()
+		if bucket.Policy != "" || acls {
+			var err error
+			if pab, err = h.publicAccessBlock(ctx, bucket); err != nil {
+				return err
+			}
+			if h.cfg.IAM != nil && caller.Account != "" {
+				// For {"CanonicalUser": …} principals and ACL grants.
+				caller.CanonicalUser = h.cfg.IAM.CanonicalID(ctx, caller.Account)
+			}
+		}
 		rs := policy.Set{Kind: policy.KindResource, Owner: bucket.Owner}
 		if bucket.Policy != "" {
-			if h.cfg.IAM != nil && caller.Account != "" {
-				// For {"CanonicalUser": …} principals.
-				caller.CanonicalUser = h.cfg.IAM.CanonicalID(r.Context(), caller.Account)
-			}
 			cp, err := h.policies.parse(bucket.Name, bucket.Policy)
 			if err != nil {
 				// Not the client's fault: an internal error, which also
@@ -206,6 +223,13 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 			}
 			rs.Policies = []*policy.Policy{cp.p}
 			existingTags = existingTags || cp.existingTags
+			publicPolicy = cp.public
+		}
+		if acls {
+			var err error
+			if rs, err = h.aclSet(ctx, rs, bucket, op, objectACL, pab.IgnorePublicAcls); err != nil {
+				return err
+			}
 		}
 		sets = append(sets, rs)
 	}
@@ -221,11 +245,60 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 		}
 	}
 	d := policy.Evaluate(req, sets...)
+	if d.Allowed() && pab.RestrictPublicBuckets && publicPolicy && (caller.Type == policy.PrincipalAnonymous || caller.Account != bucket.Owner) &&
+		!slices.ContainsFunc(d.Statements, func(s policy.StatementRef) bool { return s.Kind == policy.KindResource && s.Policy == aclPolicyName }) {
+		// RestrictPublicBuckets: a public bucket policy grants nothing to
+		// anonymous callers or other accounts.
+		d = policy.Decision{Outcome: policy.ImplicitDeny, Reason: "RestrictPublicBuckets: the bucket policy is public"}
+	}
 	if d.Allowed() {
 		return nil
 	}
 	h.auditDenial(r.Context(), req, d)
 	return errAccessDenied
+}
+
+// readsObjectACL reports whether operation k is governed by the object's
+// ACL (READ, READ_ACP, WRITE_ACP) and owner.
+func readsObjectACL(k Kind) bool {
+	switch k {
+	case OpGetObject, OpHeadObject, OpGetObjectAcl, OpPutObjectAcl:
+		return true
+	}
+	return false
+}
+
+// aclSet adds the ACL grants to the resource set rs of a bucket with ACLs
+// enabled: the bucket's ACL, and for the operations an object's ACL
+// governs (objectACL) that object's. An object another account owns is
+// governed by its ACL alone, owned by that account: the bucket's policy
+// and ACL do not reach it, as on S3.
+func (h *handler) aclSet(ctx context.Context, rs policy.Set, bucket *meta.Bucket, op Op, objectACL, ignorePublic bool) (policy.Set, error) {
+	bp, err := aclPolicy(bucket.ACL, h.canonical(ctx, bucket.Owner), bucket.Name, "", ignorePublic)
+	if err != nil {
+		return rs, err
+	}
+	if bp != nil {
+		rs.Policies = append(rs.Policies, bp)
+	}
+	if !objectACL {
+		return rs, nil
+	}
+	v, err := h.obj.GetVersion(ctx, op.Bucket, op.Key, op.Query.Get("versionId"))
+	if err != nil {
+		return rs, nil // missing: nothing granted; the handler reports it
+	}
+	op2, err := aclPolicy(v.ACL, h.canonical(ctx, v.Owner), bucket.Name, op.Key, ignorePublic)
+	if err != nil {
+		return rs, err
+	}
+	if v.Owner != bucket.Owner {
+		rs = policy.Set{Kind: policy.KindResource, Owner: v.Owner}
+	}
+	if op2 != nil {
+		rs.Policies = append(rs.Policies, op2)
+	}
+	return rs, nil
 }
 
 // managesPolicy reports whether k is one of the operations a bucket
@@ -468,6 +541,9 @@ type policyCache struct {
 type cachedPolicy struct {
 	text string
 	p    *policy.Policy
+	// public: the policy is public (object.PolicyIsPublic), for
+	// RestrictPublicBuckets.
+	public bool
 	// existingTags: a condition reads s3:ExistingObjectTag/<key>, so
 	// requests must read the object's tags.
 	existingTags bool
@@ -487,7 +563,7 @@ func (c *policyCache) parse(bucket, text string) (cachedPolicy, error) {
 	if err != nil {
 		return cachedPolicy{}, err
 	}
-	e = cachedPolicy{text: text, p: p, existingTags: mentionsExistingObjectTag(p)}
+	e = cachedPolicy{text: text, p: p, existingTags: mentionsExistingObjectTag(p), public: object.PolicyIsPublic(p)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedPolicies {

@@ -39,7 +39,7 @@ func BenchmarkAuthorizeGetObject(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bucket := &meta.Bucket{Name: "bench", Owner: account, Policy: doc(bucketStmts)}
+	bucket := &meta.Bucket{Name: "bench", Owner: account, Policy: doc(bucketStmts), Ownership: meta.OwnershipBucketOwnerEnforced}
 	h := &handler{log: slog.New(slog.DiscardHandler)}
 	r := httptest.NewRequest("GET", "https://bench.s3.example.com/home/alice/p9/"+strings.Repeat("x", 40), nil)
 	r.RemoteAddr = "10.1.2.3:50000"
@@ -90,7 +90,7 @@ func TestDenialAudit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			h := &handler{log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-			bucket := &meta.Bucket{Name: "audit", Owner: account, Policy: bucketPolicy}
+			bucket := &meta.Bucket{Name: "audit", Owner: account, Policy: bucketPolicy, Ownership: meta.OwnershipBucketOwnerEnforced}
 			r := httptest.NewRequest("GET", "https://audit.s3.example.com/"+tt.key, nil)
 			op, err := Resolve(r, "s3.example.com")
 			if err != nil {

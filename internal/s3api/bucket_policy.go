@@ -19,10 +19,33 @@ func (h *handler) putBucketPolicy(q *request) error {
 			return err
 		}
 	}
+	if err := h.blockPublicPolicy(q, doc); err != nil {
+		return err
+	}
 	if err := h.obj.PutBucketPolicy(q.r.Context(), q.op.Bucket, doc); err != nil {
 		return err
 	}
 	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// blockPublicPolicy refuses a public bucket policy while Block Public
+// Access blocks them (a malformed one is left to the engine to refuse).
+func (h *handler) blockPublicPolicy(q *request, doc []byte) error {
+	if q.bucket == nil {
+		return nil
+	}
+	p, err := object.ParseBucketPolicy(q.op.Bucket, doc)
+	if err != nil || !object.PolicyIsPublic(p) {
+		return nil
+	}
+	pab, err := h.publicAccessBlock(q.r.Context(), q.bucket)
+	if err != nil {
+		return err
+	}
+	if pab.BlockPublicPolicy {
+		return errAccessDenied
+	}
 	return nil
 }
 

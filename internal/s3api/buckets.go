@@ -82,7 +82,28 @@ func (h *handler) createBucket(q *request) error {
 				Message: "The " + regionName + " location constraint is incompatible for the region specific endpoint this request was sent to."}
 		}
 	}
-	if err := h.obj.CreateBucket(q.r.Context(), q.auth.Principal.AccountID, q.op.Bucket, regionName); err != nil {
+	ownership := q.r.Header.Get("X-Amz-Object-Ownership")
+	if ownership == "" {
+		ownership = meta.OwnershipBucketOwnerEnforced
+	}
+	req, err := readHeaderACL(q.r)
+	if err != nil {
+		return err
+	}
+	var acl []meta.Grant
+	if req.given {
+		owner := h.canonical(q.r.Context(), q.auth.Principal.AccountID)
+		if acl, err = req.acl(owner, owner, true); err != nil {
+			return err
+		}
+		if ownership == meta.OwnershipBucketOwnerEnforced && !onlyOwnerGrants(acl, owner) {
+			return object.ErrInvalidBucketACLWithOwnership
+		}
+		if isPublicACL(acl) {
+			return errAccessDenied // Block Public Access starts all on
+		}
+	}
+	if err := h.obj.CreateBucketWith(q.r.Context(), q.auth.Principal.AccountID, q.op.Bucket, regionName, ownership, acl); err != nil {
 		return err
 	}
 	q.w.Header().Set("Location", "/"+q.op.Bucket)

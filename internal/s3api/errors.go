@@ -84,6 +84,11 @@ var errorCodes = []struct {
 	{object.ErrInvalidTag, s3err.InvalidTag, ""},
 	{object.ErrNotImplemented, s3err.NotImplemented, ""},
 	{object.ErrNoSuchBucketPolicy, s3err.NoSuchBucketPolicy, ""},
+	{object.ErrOwnershipControlsNotFound, s3err.OwnershipControlsNotFoundError, ""},
+	{object.ErrNoSuchPublicAccessBlock, s3err.NoSuchPublicAccessBlockConfiguration, ""},
+	{object.ErrACLNotSupported, s3err.AccessControlListNotSupported, ""},
+	{object.ErrInvalidBucketACLWithOwnership, s3err.Code{Name: "InvalidBucketAclWithObjectOwnership", Status: http.StatusBadRequest}, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
+	{object.ErrInvalidOwnership, s3err.MalformedXML, ""},
 	{object.ErrMalformedPolicy, s3err.MalformedPolicy, ""},
 
 	// Encryption.

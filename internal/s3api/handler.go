@@ -238,6 +238,28 @@ func (h *handler) dispatch(q *request) error {
 		return h.deleteObject(q)
 	case OpGetObjectAttributes:
 		return h.getObjectAttributes(q)
+	case OpGetBucketAcl:
+		return h.getBucketACL(q)
+	case OpPutBucketAcl:
+		return h.putBucketACL(q)
+	case OpGetObjectAcl:
+		return h.getObjectACL(q)
+	case OpPutObjectAcl:
+		return h.putObjectACL(q)
+	case OpGetBucketOwnershipControls:
+		return h.getOwnershipControls(q)
+	case OpPutBucketOwnershipControls:
+		return h.putOwnershipControls(q)
+	case OpDeleteBucketOwnershipControls:
+		return h.deleteOwnershipControls(q)
+	case OpGetPublicAccessBlock:
+		return h.getPublicAccessBlock(q)
+	case OpPutPublicAccessBlock:
+		return h.putPublicAccessBlock(q)
+	case OpDeletePublicAccessBlock:
+		return h.deletePublicAccessBlock(q)
+	case OpGetAccountPublicAccessBlock, OpPutAccountPublicAccessBlock, OpDeleteAccountPublicAccessBlock:
+		return h.accountPublicAccessBlock(q)
 	case OpGetObjectTagging:
 		return h.getObjectTagging(q)
 	case OpPutObjectTagging:

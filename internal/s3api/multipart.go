@@ -18,7 +18,7 @@ func (h *handler) createMultipartUpload(q *request) error {
 	}
 	in := object.CreateUploadInput{
 		Bucket: p.Bucket, Key: p.Key, Owner: p.Owner, Headers: p.Headers, UserMeta: p.UserMeta,
-		Tags: p.Tags, StorageClass: p.StorageClass,
+		Tags: p.Tags, StorageClass: p.StorageClass, ACL: p.ACL,
 	}
 	if in.SSE, err = h.sseInput(q); err != nil {
 		return err

@@ -207,6 +207,13 @@ func (h *handler) putObject(q *request) error {
 func (h *handler) putInput(q *request) (object.PutInput, error) {
 	in := object.PutInput{Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.auth.Principal.AccountID}
 	var err error
+	if q.bucket != nil {
+		// Who owns the object and its ACL (Object Ownership, x-amz-acl,
+		// x-amz-grant-*). Without a bucket the handler reports NoSuchBucket.
+		if in.Owner, in.ACL, err = h.writeACL(q, q.bucket); err != nil {
+			return in, err
+		}
+	}
 	in.Headers = objectHeaders(q.r.Header)
 	if in.UserMeta, err = userMeta(q.r.Header); err != nil {
 		return in, err

@@ -50,48 +50,76 @@ const (
 	OpCompleteMultipartUpload
 	OpAbortMultipartUpload
 	OpListParts
+	OpGetBucketAcl
+	OpPutBucketAcl
+	OpGetObjectAcl
+	OpPutObjectAcl
+	OpGetBucketOwnershipControls
+	OpPutBucketOwnershipControls
+	OpDeleteBucketOwnershipControls
+	OpGetPublicAccessBlock
+	OpPutPublicAccessBlock
+	OpDeletePublicAccessBlock
+	// The account's Block Public Access (S3 Control,
+	// /v20180820/configuration/publicAccessBlock).
+	OpGetAccountPublicAccessBlock
+	OpPutAccountPublicAccessBlock
+	OpDeleteAccountPublicAccessBlock
 	kindCount
 )
 
 var kindNames = [kindCount]string{
-	OpUnknown:                 "Unknown",
-	OpListBuckets:             "ListBuckets",
-	OpCreateBucket:            "CreateBucket",
-	OpHeadBucket:              "HeadBucket",
-	OpDeleteBucket:            "DeleteBucket",
-	OpGetBucketLocation:       "GetBucketLocation",
-	OpGetBucketVersioning:     "GetBucketVersioning",
-	OpPutBucketVersioning:     "PutBucketVersioning",
-	OpGetBucketTagging:        "GetBucketTagging",
-	OpPutBucketTagging:        "PutBucketTagging",
-	OpDeleteBucketTagging:     "DeleteBucketTagging",
-	OpGetBucketEncryption:     "GetBucketEncryption",
-	OpPutBucketEncryption:     "PutBucketEncryption",
-	OpDeleteBucketEncryption:  "DeleteBucketEncryption",
-	OpGetBucketPolicy:         "GetBucketPolicy",
-	OpPutBucketPolicy:         "PutBucketPolicy",
-	OpDeleteBucketPolicy:      "DeleteBucketPolicy",
-	OpGetBucketPolicyStatus:   "GetBucketPolicyStatus",
-	OpListObjects:             "ListObjects",
-	OpListObjectsV2:           "ListObjectsV2",
-	OpListObjectVersions:      "ListObjectVersions",
-	OpListMultipartUploads:    "ListMultipartUploads",
-	OpDeleteObjects:           "DeleteObjects",
-	OpPutObject:               "PutObject",
-	OpCopyObject:              "CopyObject",
-	OpGetObject:               "GetObject",
-	OpHeadObject:              "HeadObject",
-	OpDeleteObject:            "DeleteObject",
-	OpGetObjectAttributes:     "GetObjectAttributes",
-	OpGetObjectTagging:        "GetObjectTagging",
-	OpPutObjectTagging:        "PutObjectTagging",
-	OpDeleteObjectTagging:     "DeleteObjectTagging",
-	OpCreateMultipartUpload:   "CreateMultipartUpload",
-	OpUploadPart:              "UploadPart",
-	OpUploadPartCopy:          "UploadPartCopy",
-	OpCompleteMultipartUpload: "CompleteMultipartUpload",
-	OpAbortMultipartUpload:    "AbortMultipartUpload",
-	OpListParts:               "ListParts",
+	OpUnknown:                        "Unknown",
+	OpListBuckets:                    "ListBuckets",
+	OpCreateBucket:                   "CreateBucket",
+	OpHeadBucket:                     "HeadBucket",
+	OpDeleteBucket:                   "DeleteBucket",
+	OpGetBucketLocation:              "GetBucketLocation",
+	OpGetBucketVersioning:            "GetBucketVersioning",
+	OpPutBucketVersioning:            "PutBucketVersioning",
+	OpGetBucketTagging:               "GetBucketTagging",
+	OpPutBucketTagging:               "PutBucketTagging",
+	OpDeleteBucketTagging:            "DeleteBucketTagging",
+	OpGetBucketEncryption:            "GetBucketEncryption",
+	OpPutBucketEncryption:            "PutBucketEncryption",
+	OpDeleteBucketEncryption:         "DeleteBucketEncryption",
+	OpGetBucketPolicy:                "GetBucketPolicy",
+	OpPutBucketPolicy:                "PutBucketPolicy",
+	OpDeleteBucketPolicy:             "DeleteBucketPolicy",
+	OpGetBucketPolicyStatus:          "GetBucketPolicyStatus",
+	OpListObjects:                    "ListObjects",
+	OpListObjectsV2:                  "ListObjectsV2",
+	OpListObjectVersions:             "ListObjectVersions",
+	OpListMultipartUploads:           "ListMultipartUploads",
+	OpDeleteObjects:                  "DeleteObjects",
+	OpPutObject:                      "PutObject",
+	OpCopyObject:                     "CopyObject",
+	OpGetObject:                      "GetObject",
+	OpHeadObject:                     "HeadObject",
+	OpDeleteObject:                   "DeleteObject",
+	OpGetObjectAttributes:            "GetObjectAttributes",
+	OpGetObjectTagging:               "GetObjectTagging",
+	OpPutObjectTagging:               "PutObjectTagging",
+	OpDeleteObjectTagging:            "DeleteObjectTagging",
+	OpCreateMultipartUpload:          "CreateMultipartUpload",
+	OpUploadPart:                     "UploadPart",
+	OpUploadPartCopy:                 "UploadPartCopy",
+	OpCompleteMultipartUpload:        "CompleteMultipartUpload",
+	OpAbortMultipartUpload:           "AbortMultipartUpload",
+	OpListParts:                      "ListParts",
+	OpGetBucketAcl:                   "GetBucketAcl",
+	OpPutBucketAcl:                   "PutBucketAcl",
+	OpGetObjectAcl:                   "GetObjectAcl",
+	OpPutObjectAcl:                   "PutObjectAcl",
+	OpGetBucketOwnershipControls:     "GetBucketOwnershipControls",
+	OpPutBucketOwnershipControls:     "PutBucketOwnershipControls",
+	OpDeleteBucketOwnershipControls:  "DeleteBucketOwnershipControls",
+	OpGetPublicAccessBlock:           "GetPublicAccessBlock",
+	OpPutPublicAccessBlock:           "PutPublicAccessBlock",
+	OpDeletePublicAccessBlock:        "DeletePublicAccessBlock",
+	OpGetAccountPublicAccessBlock:    "GetAccountPublicAccessBlock",
+	OpPutAccountPublicAccessBlock:    "PutAccountPublicAccessBlock",
+	OpDeleteAccountPublicAccessBlock: "DeleteAccountPublicAccessBlock",
 }
 
 func (k Kind) String() string {
@@ -111,6 +139,8 @@ var versionedActions = map[Kind]string{
 	OpGetObjectTagging:    "s3:GetObjectVersionTagging",
 	OpPutObjectTagging:    "s3:PutObjectVersionTagging",
 	OpDeleteObjectTagging: "s3:DeleteObjectVersionTagging",
+	OpGetObjectAcl:        "s3:GetObjectVersionAcl",
+	OpPutObjectAcl:        "s3:PutObjectVersionAcl",
 }
 
 // Action is the IAM action that authorizes this request: its kind's, or
@@ -179,6 +209,26 @@ func (k Kind) Action() string {
 		return "s3:AbortMultipartUpload"
 	case OpListParts:
 		return "s3:ListMultipartUploadParts"
+	case OpGetBucketAcl:
+		return "s3:GetBucketAcl"
+	case OpPutBucketAcl:
+		return "s3:PutBucketAcl"
+	case OpGetObjectAcl:
+		return "s3:GetObjectAcl"
+	case OpPutObjectAcl:
+		return "s3:PutObjectAcl"
+	case OpGetBucketOwnershipControls:
+		return "s3:GetBucketOwnershipControls"
+	case OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls:
+		return "s3:PutBucketOwnershipControls"
+	case OpGetPublicAccessBlock:
+		return "s3:GetBucketPublicAccessBlock"
+	case OpPutPublicAccessBlock, OpDeletePublicAccessBlock:
+		return "s3:PutBucketPublicAccessBlock"
+	case OpGetAccountPublicAccessBlock:
+		return "s3:GetAccountPublicAccessBlock"
+	case OpPutAccountPublicAccessBlock, OpDeleteAccountPublicAccessBlock:
+		return "s3:PutAccountPublicAccessBlock"
 	}
 	return ""
 }
@@ -205,9 +255,9 @@ func (e *ResolveError) Error() string { return e.Msg }
 // bucketSubresources are query parameters that select a bucket operation
 // coffer does not serve yet; they must not fall through to ListObjects.
 var bucketSubresources = []string{
-	"acl", "accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
-	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls",
-	"publicAccessBlock", "replication", "requestPayment", "website", "session",
+	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
+	"lifecycle", "logging", "metrics", "notification", "object-lock",
+	"replication", "requestPayment", "website", "session",
 	"restore", "legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
 }
 
@@ -219,6 +269,19 @@ func Resolve(r *http.Request, domain string) (Op, error) {
 	q := r.URL.Query()
 	op.Query = q
 	path := r.URL.Path
+	if path == accountPublicAccessBlockPath && hostBucket(r.Host, domain) == "" {
+		switch r.Method {
+		case http.MethodGet:
+			op.Kind = OpGetAccountPublicAccessBlock
+		case http.MethodPut:
+			op.Kind = OpPutAccountPublicAccessBlock
+		case http.MethodDelete:
+			op.Kind = OpDeleteAccountPublicAccessBlock
+		default:
+			return op, &ResolveError{Method: true, Msg: "The specified method is not allowed against this resource."}
+		}
+		return op, nil
+	}
 	if b := hostBucket(r.Host, domain); b != "" {
 		op.Bucket = b
 		op.VirtualHost = true
@@ -272,6 +335,12 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpGetBucketPolicy
 		case has("policyStatus"):
 			return OpGetBucketPolicyStatus
+		case has("acl"):
+			return OpGetBucketAcl
+		case has("ownershipControls"):
+			return OpGetBucketOwnershipControls
+		case has("publicAccessBlock"):
+			return OpGetPublicAccessBlock
 		case has("versions"):
 			return OpListObjectVersions
 		case has("uploads"):
@@ -295,6 +364,12 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpPutBucketPolicy
 		case has("policyStatus"):
 			return OpUnknown // read-only: not a CreateBucket
+		case has("acl"):
+			return OpPutBucketAcl
+		case has("ownershipControls"):
+			return OpPutBucketOwnershipControls
+		case has("publicAccessBlock"):
+			return OpPutPublicAccessBlock
 		default:
 			return OpCreateBucket
 		}
@@ -306,8 +381,12 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpDeleteBucketEncryption
 		case has("policy"):
 			return OpDeleteBucketPolicy
-		case has("policyStatus"):
-			return OpUnknown // read-only: never a DeleteBucket
+		case has("policyStatus"), has("acl"):
+			return OpUnknown // never a DeleteBucket
+		case has("ownershipControls"):
+			return OpDeleteBucketOwnershipControls
+		case has("publicAccessBlock"):
+			return OpDeletePublicAccessBlock
 		default:
 			return OpDeleteBucket
 		}
@@ -329,6 +408,8 @@ func objectKind(m string, has func(string) bool, copySource bool) Kind {
 			return OpGetObjectTagging
 		case has("attributes"):
 			return OpGetObjectAttributes
+		case has("acl"):
+			return OpGetObjectAcl
 		default:
 			return OpGetObject
 		}
@@ -343,6 +424,8 @@ func objectKind(m string, has func(string) bool, copySource bool) Kind {
 			return OpUploadPart
 		case has("tagging"):
 			return OpPutObjectTagging
+		case has("acl"):
+			return OpPutObjectAcl
 		case copySource:
 			return OpCopyObject
 		default:
@@ -354,6 +437,8 @@ func objectKind(m string, has func(string) bool, copySource bool) Kind {
 			return OpAbortMultipartUpload
 		case has("tagging"):
 			return OpDeleteObjectTagging
+		case has("acl"):
+			return OpUnknown // never a DeleteObject
 		default:
 			return OpDeleteObject
 		}
@@ -367,6 +452,10 @@ func objectKind(m string, has func(string) bool, copySource bool) Kind {
 	}
 	return OpUnknown
 }
+
+// accountPublicAccessBlockPath is the S3 Control API's path for an
+// account's Block Public Access (x-amz-account-id names the account).
+const accountPublicAccessBlockPath = "/v20180820/configuration/publicAccessBlock"
 
 // hostBucket returns the bucket named by a virtual-hosted-style Host, or "".
 func hostBucket(host, domain string) string {

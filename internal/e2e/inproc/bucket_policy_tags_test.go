@@ -118,10 +118,14 @@ func TestBucketPolicyExistingObjectTag(t *testing.T) {
 func TestBucketPolicyGrantHeader(t *testing.T) {
 	c := newTestServer(t, serverOptions{}).client(styles[0])
 	policyBucket(t, c)
+	// ACLs enabled, so that a grant header is more than refused.
+	_, err := c.s3.PutBucketOwnershipControls(ctx(t), &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("pol"),
+		OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipObjectWriter}}}})
+	must(t, err, "PutBucketOwnershipControls")
 	c.putPolicy(t, policyDoc(`{"Sid":"NoGrants","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::pol/*",
 		"Condition":{"Null":{"s3:x-amz-grant-full-control":"false"}}}`))
 
-	_, err := c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("k"), Body: strings.NewReader("x"),
+	_, err = c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("k"), Body: strings.NewReader("x"),
 		GrantFullControl: aws.String(`id="79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"`)})
 	wantAPIError(t, err, 403, "AccessDenied")
 	_, err = c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String("k"), Body: strings.NewReader("x"),

@@ -20,11 +20,15 @@ func policyDoc(statements ...string) string {
 	return `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
 }
 
-// policyBucket creates bucket "pol" holding public/a.txt and private/b.txt.
+// policyBucket creates bucket "pol" holding public/a.txt and private/b.txt,
+// with Block Public Access off (new buckets block public policies, as on
+// S3; TestBlockPublicPolicy covers that).
 func policyBucket(t *testing.T, c *client) {
 	t.Helper()
 	_, err := c.s3.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("pol")})
 	must(t, err, "CreateBucket")
+	_, err = c.s3.DeletePublicAccessBlock(ctx(t), &s3.DeletePublicAccessBlockInput{Bucket: aws.String("pol")})
+	must(t, err, "DeletePublicAccessBlock")
 	for _, k := range []string{"public/a.txt", "private/b.txt"} {
 		_, err := c.s3.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("pol"), Key: aws.String(k), Body: strings.NewReader("data of " + k)})
 		must(t, err, "PutObject "+k)
