@@ -218,13 +218,14 @@ type accessJSON struct {
 	Ownership string             `json:"ownership,omitempty"`
 	ACL       []grantJSON        `json:"acl,omitempty"`
 	PAB       *PublicAccessBlock `json:"pab,omitempty"`
+	MFADelete string             `json:"mfa_delete,omitempty"`
 }
 
 func encodeAccess(b Bucket) (sql.NullString, error) {
-	if b.Ownership == "" && b.ACL == nil && b.PublicAccessBlock == nil {
+	if b.Ownership == "" && b.ACL == nil && b.PublicAccessBlock == nil && b.MFADelete == "" {
 		return sql.NullString{}, nil
 	}
-	a := accessJSON{Ownership: b.Ownership, PAB: b.PublicAccessBlock}
+	a := accessJSON{Ownership: b.Ownership, PAB: b.PublicAccessBlock, MFADelete: b.MFADelete}
 	for _, g := range b.ACL {
 		a.ACL = append(a.ACL, grantJSON(g))
 	}
@@ -236,7 +237,7 @@ func decodeAccess(s sql.NullString, b *Bucket) error {
 	if err := decodeJSON(s, &a); err != nil {
 		return err
 	}
-	b.Ownership, b.PublicAccessBlock = a.Ownership, a.PAB
+	b.Ownership, b.PublicAccessBlock, b.MFADelete = a.Ownership, a.PAB, a.MFADelete
 	for _, g := range a.ACL {
 		b.ACL = append(b.ACL, Grant(g))
 	}

@@ -84,6 +84,10 @@ type Bucket struct {
 	// PublicAccessBlock is the bucket's Block Public Access
 	// configuration; nil means none.
 	PublicAccessBlock *PublicAccessBlock
+	// MFADelete is the versioning configuration's MfaDelete: "" (never
+	// set), "Enabled" or "Disabled". Enabled, deleting a version or
+	// changing versioning needs the root user's MFA code (x-amz-mfa).
+	MFADelete string
 }
 
 // Object Ownership settings.

@@ -48,11 +48,21 @@ func (s *Service) ListBuckets(ctx context.Context, owner, prefix, after string, 
 // PutBucketVersioning sets "Enabled" or "Suspended"; anything else is
 // ErrInvalidArgument (a bucket cannot return to the unversioned state).
 func (s *Service) PutBucketVersioning(ctx context.Context, bucket, status string) error {
+	return s.PutBucketVersioningMFA(ctx, bucket, status, "")
+}
+
+// PutBucketVersioningMFA is PutBucketVersioning that also sets MfaDelete
+// ("Enabled" or "Disabled"; "" leaves it). The caller has checked the
+// root user's MFA, which changing it requires.
+func (s *Service) PutBucketVersioningMFA(ctx context.Context, bucket, status, mfaDelete string) error {
 	if status != meta.VersioningEnabled && status != meta.VersioningSuspended {
 		return fmt.Errorf("%w: versioning status %q", ErrInvalidArgument, status)
 	}
 	return fromMeta(s.Meta.UpdateBucket(ctx, bucket, func(b *meta.Bucket) error {
 		b.Versioning = status
+		if mfaDelete != "" {
+			b.MFADelete = mfaDelete
+		}
 		return nil
 	}))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/policy"
@@ -581,5 +582,27 @@ func (h *handler) accountPublicAccessBlock(q *request) error {
 		return err
 	}
 	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// errMFARequired refuses a request MFA Delete protects that did not prove
+// the root user's MFA.
+var errMFARequired = &s3err.Error{Code: s3err.AccessDenied, Message: "Mfa Authentication must be used for this request"}
+
+// checkMFAHeader checks x-amz-mfa ("SERIAL CODE") of a request MFA Delete
+// protects: the caller must be the bucket owner's root user and the code
+// one of its MFA device, not used before.
+func (h *handler) checkMFAHeader(q *request, b *meta.Bucket) error {
+	serial, code, ok := strings.Cut(strings.TrimSpace(q.r.Header.Get("X-Amz-Mfa")), " ")
+	p := q.auth.Principal
+	if !ok || h.cfg.IAM == nil || p.Anonymous || p.UserName != "" || p.Session != nil && p.Session.RoleARN != "" || p.AccountID != b.Owner {
+		return errMFARequired
+	}
+	if _, err := h.cfg.IAM.CheckMFA(q.r.Context(), b.Owner, "", serial, strings.TrimSpace(code)); err != nil {
+		if iam.ErrorCode(err) != "" {
+			return errMFARequired
+		}
+		return err
+	}
 	return nil
 }

@@ -156,7 +156,7 @@ func (h *handler) getBucketVersioning(q *request) error {
 	if err != nil {
 		return err
 	}
-	return writeXML(q.w, http.StatusOK, s3xml.VersioningConfiguration{Status: b.Versioning})
+	return writeXML(q.w, http.StatusOK, s3xml.VersioningConfiguration{Status: b.Versioning, MfaDelete: b.MFADelete})
 }
 
 func (h *handler) putBucketVersioning(q *request) error {
@@ -167,7 +167,18 @@ func (h *handler) putBucketVersioning(q *request) error {
 	if cfg.Status != meta.VersioningEnabled && cfg.Status != meta.VersioningSuspended {
 		return &s3err.Error{Code: s3err.IllegalVersioningConfigurationException, Message: "The Versioning element must be specified"}
 	}
-	if err := h.obj.PutBucketVersioning(q.r.Context(), q.op.Bucket, cfg.Status); err != nil {
+	b, err := h.bucketOf(q)
+	if err != nil {
+		return err
+	}
+	// Setting MfaDelete, or changing versioning while it is enabled,
+	// takes the bucket owner's root user with its MFA code.
+	if cfg.MfaDelete != "" || b.MFADelete == "Enabled" {
+		if err := h.checkMFAHeader(q, &b); err != nil {
+			return err
+		}
+	}
+	if err := h.obj.PutBucketVersioningMFA(q.r.Context(), q.op.Bucket, cfg.Status, cfg.MfaDelete); err != nil {
 		return err
 	}
 	q.w.WriteHeader(http.StatusOK)

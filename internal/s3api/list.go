@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"slices"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -253,6 +254,11 @@ func (h *handler) deleteObjects(q *request) error {
 	bucket, err := h.bucketOf(q)
 	if err != nil {
 		return err
+	}
+	if bucket.MFADelete == "Enabled" && slices.ContainsFunc(doc.Objects, func(o s3xml.ObjectToDelete) bool { return o.VersionID != "" }) {
+		if err := h.checkMFAHeader(q, &bucket); err != nil {
+			return err
+		}
 	}
 	// Each key is authorized as its own DeleteObject; refused keys are
 	// reported as AccessDenied in the result, the others deleted.

@@ -432,6 +432,11 @@ func (h *handler) deleteObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	if vid != "" && q.bucket != nil && q.bucket.MFADelete == "Enabled" {
+		if err := h.checkMFAHeader(q, q.bucket); err != nil {
+			return err
+		}
+	}
 	res, err := h.obj.DeleteObject(q.r.Context(), object.DeleteInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, VersionID: vid, IfMatch: q.r.Header.Get("If-Match"),
 	})
