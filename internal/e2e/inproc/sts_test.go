@@ -410,9 +410,6 @@ func TestSTSAssumeRole(t *testing.T) {
 		out, err := aliceSTS.AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("limited"),
 			Policy: aws.String(policyDoc(statement("Allow", []string{"s3:GetObject", "s3:PutObject"}, "arn:aws:s3:::"+bucket+"/public/*")))})
 		must(t, err, "AssumeRole with a session policy")
-		if out.PackedPolicySize == nil || *out.PackedPolicySize <= 0 {
-			t.Errorf("PackedPolicySize = %v, want a percentage", out.PackedPolicySize)
-		}
 		limited := e.stsSessionOf(t, out.Credentials)
 		if got := string(stsGet(t, limited.s3, bucket, "public/a")); got != "public" {
 			t.Errorf("GetObject public/a = %q", got)
