@@ -207,7 +207,11 @@ func (h *handler) writeACL(q *request, b *meta.Bucket) (string, []meta.Grant, er
 		writer = b.Owner // an anonymous upload (public-write) belongs to the bucket owner
 	}
 	if !object.ACLsEnabled(b) {
-		if req.given && req.canned != "bucket-owner-full-control" {
+		// Only no ACL or the bucket owner's full control: the
+		// bucket-owner-full-control canned ACL, private from the owner
+		// itself, or grants to the bucket owner alone.
+		if req.given && req.canned != "bucket-owner-full-control" && !(req.canned == "private" && writer == b.Owner) &&
+			(req.canned != "" || !onlyOwnerGrants(req.grants, h.canonical(q.r.Context(), b.Owner))) {
 			return "", nil, object.ErrACLNotSupported
 		}
 		return b.Owner, nil, nil
