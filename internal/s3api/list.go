@@ -1,10 +1,10 @@
 package s3api
 
 import (
-	"slices"
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/coffer-project/coffer/internal/auth"
