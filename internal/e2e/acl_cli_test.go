@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -154,17 +153,7 @@ func TestACLBoto3(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "acl_boto3_e2e.py")
 	writeFile(t, script, []byte(aclBoto3Script))
 	home := t.TempDir()
-	py := runner{path: python, env: awsEnv(t, home), dir: home}
-	for _, check := range []string{"ownership_controls", "public_access_block"} {
-		t.Run(check, func(t *testing.T) {
-			t.Parallel()
-			stdout, stderr, err := py.Try(t, script, "--endpoint", srv.Endpoint, check)
-			if err != nil || !strings.Contains(stdout, "ok "+check) {
-				t.Fatalf("boto3 check %s: %v\nstdout:\n%s\nstderr:\n%s", check, err, stdout, stderr)
-			}
-			t.Log(firstLine([]byte(stdout)))
-		})
-	}
+	runParallelChecks(t, runner{path: python, env: awsEnv(t, home), dir: home}, script, srv, "ownership_controls", "public_access_block")
 }
 
 // aclBoto3Script is run by TestACLBoto3.

@@ -30,8 +30,15 @@ func TestIAMBoto3(t *testing.T) {
 		"PARTNER_ACCOUNT_ID="+partner.AccountId,
 		"PARTNER_ACCESS_KEY_ID="+partner.AccessKeyId,
 		"PARTNER_SECRET_ACCESS_KEY="+partner.SecretAccessKey)
-	py := runner{path: python, env: env, dir: home}
-	for _, check := range []string{"home_folders", "cross_account"} {
+	runParallelChecks(t, runner{path: python, env: env, dir: home}, script, srv, "home_folders", "cross_account")
+}
+
+// runParallelChecks runs `script --endpoint URL CHECK` with py for each
+// check, as parallel subtests; a check passes when it exits 0 having
+// printed "ok CHECK".
+func runParallelChecks(t *testing.T, py runner, script string, srv *server, checks ...string) {
+	t.Helper()
+	for _, check := range checks {
 		t.Run(check, func(t *testing.T) {
 			t.Parallel()
 			stdout, stderr, err := py.Try(t, script, "--endpoint", srv.Endpoint, check)
