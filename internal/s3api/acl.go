@@ -162,6 +162,16 @@ func onlyOwnerGrants(acl []meta.Grant, owner string) bool {
 	return true
 }
 
+// objectOwner is who S3 reports as the owner of an object stored as owned
+// by stored: under BucketOwnerEnforced the bucket owner, whoever uploaded
+// it.
+func (h *handler) objectOwner(ctx context.Context, b *meta.Bucket, stored string) *s3xml.Owner {
+	if b != nil && !object.ACLsEnabled(b) {
+		stored = b.Owner
+	}
+	return h.owner(ctx, stored)
+}
+
 // canonical is an account's canonical user ID (the account ID when IAM
 // does not know it).
 func (h *handler) canonical(ctx context.Context, account string) string {
@@ -351,12 +361,27 @@ func (h *handler) accessControlPolicy(ctx context.Context, owner string, grants 
 }
 
 // bodyOrHeaderACL reads the ACL a Put…Acl request sets: its
-// AccessControlPolicy body, or its headers (one or the other).
-func (h *handler) bodyOrHeaderACL(q *request, owner, bucketOwner string, forBucket bool) ([]meta.Grant, error) {
+// AccessControlPolicy body, or its headers (one or the other). With ACLs
+// disabled (BucketOwnerEnforced) only the bucket owner's full control is
+// accepted (bucket-owner-full-control, or a body granting the owner alone
+// full control); anything else, canned "private" included, is
+// AccessControlListNotSupported.
+func (h *handler) bodyOrHeaderACL(q *request, b *meta.Bucket, owner, bucketOwner string, forBucket bool) ([]meta.Grant, error) {
 	req, err := readHeaderACL(q.r)
 	if err != nil {
 		return nil, err
 	}
+	acl, err := h.readPutACL(q, req, owner, bucketOwner, forBucket)
+	if err != nil {
+		return nil, err
+	}
+	if !object.ACLsEnabled(b) && (req.given && req.canned != "bucket-owner-full-control" || !onlyOwnerGrants(acl, owner)) {
+		return nil, object.ErrACLNotSupported
+	}
+	return acl, nil
+}
+
+func (h *handler) readPutACL(q *request, req headerACL, owner, bucketOwner string, forBucket bool) ([]meta.Grant, error) {
 	if req.given {
 		return req.acl(owner, bucketOwner, forBucket)
 	}
@@ -405,7 +430,7 @@ func (h *handler) putBucketACL(q *request) error {
 	}
 	ctx := q.r.Context()
 	owner := h.canonical(ctx, b.Owner)
-	acl, err := h.bodyOrHeaderACL(q, owner, owner, true)
+	acl, err := h.bodyOrHeaderACL(q, &b, owner, owner, true)
 	if err != nil {
 		return err
 	}
@@ -431,7 +456,13 @@ func (h *handler) getObjectACL(q *request) error {
 	if v.VersionID != meta.NullVersionID {
 		q.w.Header().Set("X-Amz-Version-Id", v.VersionID)
 	}
-	return writeXML(q.w, http.StatusOK, h.accessControlPolicy(q.r.Context(), v.Owner, v.ACL))
+	owner, acl := v.Owner, v.ACL
+	if q.bucket != nil && !object.ACLsEnabled(q.bucket) {
+		// BucketOwnerEnforced: the bucket owner owns every object and
+		// has full control of it, whoever uploaded it before.
+		owner, acl = q.bucket.Owner, nil
+	}
+	return writeXML(q.w, http.StatusOK, h.accessControlPolicy(q.r.Context(), owner, acl))
 }
 
 func (h *handler) putObjectACL(q *request) error {
@@ -449,7 +480,7 @@ func (h *handler) putObjectACL(q *request) error {
 		return err
 	}
 	owner := h.canonical(ctx, v.Owner)
-	acl, err := h.bodyOrHeaderACL(q, owner, h.canonical(ctx, b.Owner), false)
+	acl, err := h.bodyOrHeaderACL(q, &b, owner, h.canonical(ctx, b.Owner), false)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (h *handler) listObjects(q *request, v2 bool) error {
 			xo.ChecksumType = o.Checksum.Type
 		}
 		if fetchOwner {
-			xo.Owner = h.owner(q.r.Context(), o.Owner)
+			xo.Owner = h.objectOwner(q.r.Context(), q.bucket, o.Owner)
 		}
 		contents = append(contents, xo)
 	}
@@ -174,7 +174,7 @@ func (h *handler) listObjectVersions(q *request) error {
 		out.NextVersionIDMarker = res.NextVersionIDMarker
 	}
 	for _, v := range res.Versions {
-		out.Entries = append(out.Entries, versionEntry(v, enc, h.owner(q.r.Context(), v.Owner)))
+		out.Entries = append(out.Entries, versionEntry(v, enc, h.objectOwner(q.r.Context(), q.bucket, v.Owner)))
 	}
 	for _, p := range res.CommonPrefixes {
 		out.CommonPrefixes = append(out.CommonPrefixes, s3xml.CommonPrefix{Prefix: enc.enc(p)})

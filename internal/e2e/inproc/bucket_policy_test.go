@@ -22,7 +22,7 @@ func policyDoc(statements ...string) string {
 
 // policyBucket creates bucket "pol" holding public/a.txt and private/b.txt,
 // with Block Public Access off (new buckets block public policies, as on
-// S3; TestBlockPublicPolicy covers that).
+// S3; TestBlockPublicAccess covers that).
 func policyBucket(t *testing.T, c *client) {
 	t.Helper()
 	_, err := c.s3.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("pol")})
