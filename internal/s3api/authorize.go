@@ -285,8 +285,12 @@ func (h *handler) aclSet(ctx context.Context, rs policy.Set, bucket *meta.Bucket
 		return rs, nil
 	}
 	v, err := h.obj.GetVersion(ctx, op.Bucket, op.Key, op.Query.Get("versionId"))
-	if err != nil {
+	var dm *object.DeleteMarkerError
+	switch {
+	case errors.Is(err, object.ErrNoSuchKey), errors.Is(err, object.ErrNoSuchVersion), errors.As(err, &dm):
 		return rs, nil // missing: nothing granted; the handler reports it
+	case err != nil:
+		return rs, err
 	}
 	op2, err := aclPolicy(v.ACL, h.canonical(ctx, v.Owner), bucket.Name, op.Key, ignorePublic)
 	if err != nil {
