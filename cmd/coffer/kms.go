@@ -256,6 +256,7 @@ func serverOnly(cfg config.Server) error {
 		{"sse_key_cache_ttl", cfg.SSEKeyCacheTTL != 0},
 		{"trusted_proxies (COFFER_TRUSTED_PROXIES)", cfg.TrustedProxies != ""},
 		{"vpc_endpoints (COFFER_VPC_ENDPOINTS)", len(cfg.VPCEndpoints) > 0},
+		{"restore_durations (COFFER_RESTORE_DURATIONS)", len(cfg.RestoreDurations) > 0},
 	} {
 		if s.set {
 			errs = append(errs, fmt.Errorf("%s: does not apply to coffer kms", s.name))

@@ -85,6 +85,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
+	restoreDurations, err := cfg.RestoreDurationMap()
+	if err != nil {
+		return err
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		if tlsConfig, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
@@ -113,6 +117,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		KeyCacheTTL:       cfg.SSEKeyCacheTTL,
 		TrustedProxies:    trustedProxies,
 		VPCEndpoints:      vpcEndpoints,
+		RestoreDurations:  restoreDurations,
 	})
 	if err != nil {
 		return err
@@ -210,6 +215,7 @@ type serverFlags struct {
 	kmsData, kmsListen                      string
 	trustedProxies                          string
 	vpcEndpoints                            []string
+	restoreDurations                        []string
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
 }
@@ -227,6 +233,10 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed for aws:SourceIp (default: none)")
 	fs.Func("vpc-endpoint", "vpce-ID[/vpc-ID]=CIDR[,CIDR…]: requests from these networks come through that VPC endpoint (aws:SourceVpce); repeatable", func(v string) error {
 		f.vpcEndpoints = append(f.vpcEndpoints, v)
+		return nil
+	})
+	fs.Func("restore-duration", "TIER=DURATION: how long a restore of an archived object takes (Expedited, Standard, Bulk, DeepArchive.Standard, DeepArchive.Bulk); repeatable", func(v string) error {
+		f.restoreDurations = append(f.restoreDurations, v)
 		return nil
 	})
 	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
@@ -255,6 +265,8 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.TrustedProxies = f.trustedProxies
 		case "vpc-endpoint":
 			cfg.VPCEndpoints = f.vpcEndpoints
+		case "restore-duration":
+			cfg.RestoreDurations = f.restoreDurations
 		case "kms":
 			cfg.KMS = f.kms
 		case "kms-ca":

@@ -63,6 +63,11 @@ type Server struct {
 	// carries aws:SourceVpce (and aws:SourceVpc, aws:VpcSourceIp) instead
 	// of aws:SourceIp, as a request through an S3 VPC endpoint does.
 	VPCEndpoints []string `yaml:"vpc_endpoints"`
+	// RestoreDurations set how long a restore of an archived object takes,
+	// each "TIER=DURATION" with TIER one of Expedited, Standard, Bulk,
+	// DeepArchive.Standard, DeepArchive.Bulk (defaults: AWS's upper
+	// bounds, 5m, 5h, 12h, 12h, 48h).
+	RestoreDurations []string `yaml:"restore_durations"`
 
 	// KMS is the URL of a remote `coffer kms` (http:// or https://). ""
 	// runs an embedded KMS, keystore in KMSData, for one-host setups.
@@ -203,6 +208,9 @@ func (c *Server) Validate() error {
 	if _, err := c.VPCEndpointList(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.RestoreDurationMap(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(append(errs, c.validateKMS()...)...)
 }
 
@@ -232,6 +240,30 @@ func (c *Server) TrustedProxyPrefixes() ([]netip.Prefix, error) {
 		prefixes = append(prefixes, p.Masked())
 	}
 	return prefixes, errors.Join(errs...)
+}
+
+// RestoreDurationMap parses RestoreDurations by tier. The error names
+// every bad entry.
+func (c *Server) RestoreDurationMap() (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	var errs []error
+	for _, s := range c.RestoreDurations {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		tier, v, _ := strings.Cut(s, "=")
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		switch tier = strings.TrimSpace(tier); {
+		case tier != "Expedited" && tier != "Standard" && tier != "Bulk" && tier != "DeepArchive.Standard" && tier != "DeepArchive.Bulk":
+			errs = append(errs, fmt.Errorf("restore_durations: %q: the tier must be Expedited, Standard, Bulk, DeepArchive.Standard or DeepArchive.Bulk", s))
+		case err != nil || d < 0:
+			errs = append(errs, fmt.Errorf("restore_durations: %q: want TIER=DURATION, the duration as 90s, 5m, 3h", s))
+		default:
+			out[tier] = d
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // VPCEndpoint is a VPC endpoint: the client networks whose requests come
@@ -370,6 +402,9 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_TRUSTED_PROXIES", &c.TrustedProxies)
 	if v := getenv("COFFER_VPC_ENDPOINTS"); v != "" {
 		c.VPCEndpoints = strings.Split(v, ";")
+	}
+	if v := getenv("COFFER_RESTORE_DURATIONS"); v != "" {
+		c.RestoreDurations = strings.Split(v, ";")
 	}
 	env("COFFER_KMS", &c.KMS)
 	env("COFFER_KMS_ACCESS_KEY", &c.KMSAccessKey)

@@ -377,3 +377,22 @@ func TestVPCEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestRestoreDurations(t *testing.T) {
+	c := Server{Data: "/d", RestoreDurations: []string{"Standard=2s", " Bulk = 1h ", "DeepArchive.Bulk=3h"}}
+	c.Defaults()
+	got, err := c.RestoreDurationMap()
+	if err != nil || c.Validate() != nil {
+		t.Fatalf("errors %v, %v", err, c.Validate())
+	}
+	if fmt.Sprint(got) != "map[Bulk:1h0m0s DeepArchive.Bulk:3h0m0s Standard:2s]" {
+		t.Errorf("durations %v", got)
+	}
+	for _, bad := range []string{"Slow=1h", "Standard", "Standard=soon", "Expedited=-1s"} {
+		c := Server{Data: "/d", RestoreDurations: []string{bad}}
+		c.Defaults()
+		if _, err := c.RestoreDurationMap(); err == nil || c.Validate() == nil || !strings.Contains(c.Validate().Error(), "restore_durations") {
+			t.Errorf("%q: accepted (%v)", bad, err)
+		}
+	}
+}

@@ -37,7 +37,8 @@ type dialect struct {
 //   - 5: accounts, access_keys and server_secrets (IAM).
 //   - 6: buckets.access (Object Ownership, ACL, Block Public Access),
 //     versions.acl and uploads.acl.
-const schemaVersion = 6
+//   - 7: versions.restore (RestoreObject of archived versions).
+const schemaVersion = 7
 
 // sqliteDialect is the embedded database.
 //
@@ -129,6 +130,7 @@ var sqliteDialect = dialect{
 			checksum_value TEXT NOT NULL,
 			sse            TEXT,
 			acl            TEXT,
+			restore        TEXT,
 			UNIQUE (bucket, obj_key, version_id)
 		)`,
 		`CREATE INDEX IF NOT EXISTS versions_key ON versions (bucket, obj_key, seq DESC)`,
@@ -213,6 +215,9 @@ var sqliteDialect = dialect{
 			`UPDATE buckets SET access = '{"ownership":"BucketOwnerEnforced"}'`,
 			`ALTER TABLE versions ADD COLUMN acl TEXT`,
 			`ALTER TABLE uploads ADD COLUMN acl TEXT`,
+		},
+		6: {
+			`ALTER TABLE versions ADD COLUMN restore TEXT`,
 		},
 	},
 }

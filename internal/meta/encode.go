@@ -177,6 +177,14 @@ func decodeEncryption(s sql.NullString) (Encryption, error) {
 	return Encryption(e), nil
 }
 
+// encodeRestore stores nil (never restored) as NULL.
+func encodeRestore(r *Restore) (sql.NullString, error) {
+	if r == nil {
+		return sql.NullString{}, nil
+	}
+	return encodeJSON(r)
+}
+
 // grantJSON is a stored ACL grant.
 type grantJSON struct {
 	Type       string `json:"t"`

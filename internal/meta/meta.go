@@ -207,6 +207,19 @@ type Version struct {
 	// ACL is the object's access control list: the grants besides its
 	// owner's implicit FULL_CONTROL; nil means private.
 	ACL []Grant
+	// Restore is the last RestoreObject of an archived version (GLACIER,
+	// DEEP_ARCHIVE); nil if none.
+	Restore *Restore
+}
+
+// Restore is a restore of an archived object version: requested at
+// Requested, readable from Ready until Expiry.
+type Restore struct {
+	Tier      string // Expedited, Standard or Bulk
+	Days      int
+	Requested time.Time
+	Ready     time.Time
+	Expiry    time.Time
 }
 
 // Upload is an in-progress multipart upload.
@@ -287,7 +300,8 @@ type Store interface {
 	// ErrNoSuchBucket, ErrNoSuchKey or ErrNoSuchVersion as GetVersion.
 	DeleteVersion(ctx context.Context, bucket, key, versionID string, cond Precondition) (Version, error)
 	// UpdateVersion runs fn on a stored version (latest if versionID is
-	// "") and stores the changed Tags and ACL (other fields are ignored). Errors as
+	// "") and stores the changed Tags, ACL and Restore (other fields are
+	// ignored). Errors as
 	// GetVersion, or fn's error unchanged.
 	UpdateVersion(ctx context.Context, bucket, key, versionID string, fn func(*Version) error) (Version, error)
 	// ListLatest returns, in key order, the latest version of each key in

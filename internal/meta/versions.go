@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl`
+const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore`
 
 const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
@@ -22,11 +22,11 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 		latest, marker               int
 		lastModified                 int64
 		headers, userMeta, tags, sse sql.NullString
-		acl                          sql.NullString
+		acl, restore                 sql.NullString
 	)
 	err := sc.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Owner, &lastModified,
 		&v.Size, &v.ETag, &v.StorageClass, &headers, &userMeta, &tags,
-		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse, &acl)
+		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse, &acl, &restore)
 	if err != nil {
 		return Version{}, err
 	}
@@ -47,6 +47,12 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	}
 	if v.ACL, err = decodeGrants(acl); err != nil {
 		return Version{}, err
+	}
+	if restore.Valid {
+		v.Restore = &Restore{}
+		if err := decodeJSON(restore, v.Restore); err != nil {
+			return Version{}, err
+		}
 	}
 	return v, nil
 }
@@ -202,10 +208,14 @@ func insertVersion(t *txn, v *Version) error {
 	if err != nil {
 		return err
 	}
-	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	restore, err := encodeRestore(v.Restore)
+	if err != nil {
+		return err
+	}
+	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		[]any{v.Bucket, v.Key, v.VersionID, boolInt(v.DeleteMarker), v.Owner, toNanos(v.LastModified), v.Size, v.ETag,
-			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse, acl},
+			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse, acl, restore},
 		&v.Seq)
 	if err != nil {
 		return err
@@ -451,10 +461,14 @@ func (s *SQL) UpdateVersion(ctx context.Context, bucket, key, versionID string, 
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(`UPDATE versions SET tags = ?, acl = ? WHERE seq = ?`, tags, acl, v.Seq); err != nil {
+		restore, err := encodeRestore(changed.Restore)
+		if err != nil {
 			return err
 		}
-		v.Tags, v.ACL = changed.Tags, changed.ACL
+		if _, err := t.exec(`UPDATE versions SET tags = ?, acl = ?, restore = ? WHERE seq = ?`, tags, acl, restore, v.Seq); err != nil {
+			return err
+		}
+		v.Tags, v.ACL, v.Restore = changed.Tags, changed.ACL, changed.Restore
 		out = v
 		return nil
 	})

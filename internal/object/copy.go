@@ -23,6 +23,9 @@ func (s *Service) copySource(ctx context.Context, bucket, key, versionID string,
 	if err := checkCopySource(cond, &src, s.now()); err != nil {
 		return src, err
 	}
+	if !Readable(&src, s.now()) {
+		return src, fmt.Errorf("%w: the source object is archived (%s) and not restored", ErrInvalidObjectState, src.StorageClass)
+	}
 	return src, nil
 }
 

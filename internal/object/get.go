@@ -22,6 +22,9 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, er
 	if err != nil {
 		return r, err
 	}
+	if !Readable(&r.Version, s.now()) {
+		return nil, fmt.Errorf("%w: the object is archived (%s) and not restored", ErrInvalidObjectState, r.Version.StorageClass)
+	}
 	key, err := s.openKey(ctx, in.Bucket, in.Key, &r.Version.Encryption, in.Customer)
 	if err != nil {
 		return nil, err

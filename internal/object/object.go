@@ -125,6 +125,8 @@ type Service struct {
 	// unchanged. This is where IAM checks that the caller may use the key,
 	// as S3 requires of SSE-KMS callers on AWS; nil allows every use.
 	AuthorizeKeyUse func(ctx context.Context, action, keyID string) error
+	// RestoreDurations override DefaultRestoreDurations by tier.
+	RestoreDurations RestoreDurations
 	// KeyCacheTTL bounds how long a bucket key (S3 Bucket Keys, and every
 	// SSE-S3 key) is used and kept in memory; 0 means DefaultKeyCacheTTL.
 	KeyCacheTTL time.Duration

@@ -85,6 +85,8 @@ var errorCodes = []struct {
 	{object.ErrNotImplemented, s3err.NotImplemented, ""},
 	{object.ErrNoSuchBucketPolicy, s3err.NoSuchBucketPolicy, ""},
 	{object.ErrOwnershipControlsNotFound, s3err.OwnershipControlsNotFoundError, ""},
+	{object.ErrInvalidObjectState, s3err.InvalidObjectState, ""},
+	{object.ErrRestoreAlreadyInProgress, s3err.Code{Name: "RestoreAlreadyInProgress", Status: http.StatusConflict}, "Object restore is already in progress"},
 	{object.ErrNoSuchPublicAccessBlock, s3err.NoSuchPublicAccessBlockConfiguration, ""},
 	{object.ErrACLNotSupported, s3err.AccessControlListNotSupported, ""},
 	{object.ErrInvalidBucketACLWithOwnership, s3err.Code{Name: "InvalidBucketAclWithObjectOwnership", Status: http.StatusBadRequest}, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},

@@ -240,6 +240,8 @@ func (h *handler) dispatch(q *request) error {
 		return h.getObjectAttributes(q)
 	case OpGetBucketAcl:
 		return h.getBucketACL(q)
+	case OpRestoreObject:
+		return h.restoreObject(q)
 	case OpPutBucketAcl:
 		return h.putBucketACL(q)
 	case OpGetObjectAcl:

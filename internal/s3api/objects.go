@@ -330,6 +330,9 @@ func (h *handler) getObject(q *request, head bool) error {
 	}
 	hd := q.w.Header()
 	setObjectHeaders(hd, res.Version)
+	if rh := object.RestoreHeader(&res.Version, h.now()); rh != "" {
+		hd.Set("x-amz-restore", rh)
+	}
 	setSSEHeaders(hd, res.Version.Encryption, in.Customer, withCustomer)
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !res.Partial {
 		setChecksumHeaders(hd, res.Version.Checksum)
@@ -544,4 +547,31 @@ func copyResult(v meta.Version) s3xml.CopyObjectResult {
 		res.ChecksumType = v.Checksum.Type
 	}
 	return res
+}
+
+// restoreObject starts (202 Accepted) or extends (200 OK) the restore of
+// an archived object.
+func (h *handler) restoreObject(q *request) error {
+	vid, err := versionID(q)
+	if err != nil {
+		return err
+	}
+	var doc s3xml.RestoreRequest
+	if err := decodeXML(q, &doc); err != nil {
+		return err
+	}
+	in := object.RestoreInput{Bucket: q.op.Bucket, Key: q.op.Key, VersionID: vid, Days: doc.Days}
+	if doc.GlacierJobParameters != nil {
+		in.Tier = doc.GlacierJobParameters.Tier
+	}
+	started, err := h.obj.RestoreObject(q.r.Context(), in)
+	if err != nil {
+		return err
+	}
+	if started {
+		q.w.WriteHeader(http.StatusAccepted)
+	} else {
+		q.w.WriteHeader(http.StatusOK)
+	}
+	return nil
 }

@@ -51,6 +51,7 @@ const (
 	OpAbortMultipartUpload
 	OpListParts
 	OpGetBucketAcl
+	OpRestoreObject
 	OpPutBucketAcl
 	OpGetObjectAcl
 	OpPutObjectAcl
@@ -108,6 +109,7 @@ var kindNames = [kindCount]string{
 	OpAbortMultipartUpload:           "AbortMultipartUpload",
 	OpListParts:                      "ListParts",
 	OpGetBucketAcl:                   "GetBucketAcl",
+	OpRestoreObject:                  "RestoreObject",
 	OpPutBucketAcl:                   "PutBucketAcl",
 	OpGetObjectAcl:                   "GetObjectAcl",
 	OpPutObjectAcl:                   "PutObjectAcl",
@@ -211,6 +213,8 @@ func (k Kind) Action() string {
 		return "s3:ListMultipartUploadParts"
 	case OpGetBucketAcl:
 		return "s3:GetBucketAcl"
+	case OpRestoreObject:
+		return "s3:RestoreObject"
 	case OpPutBucketAcl:
 		return "s3:PutBucketAcl"
 	case OpGetObjectAcl:
@@ -258,7 +262,7 @@ var bucketSubresources = []string{
 	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
 	"lifecycle", "logging", "metrics", "notification", "object-lock",
 	"replication", "requestPayment", "website", "session",
-	"restore", "legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
+	"legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
 }
 
 // Resolve maps a request to an Op. It is pure: it reads the method, Host,
@@ -448,6 +452,8 @@ func objectKind(m string, has func(string) bool, copySource bool) Kind {
 			return OpCreateMultipartUpload
 		case has("uploadId"):
 			return OpCompleteMultipartUpload
+		case has("restore"):
+			return OpRestoreObject
 		}
 	}
 	return OpUnknown

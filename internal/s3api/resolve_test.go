@@ -68,6 +68,7 @@ func TestResolve(t *testing.T) {
 		{name: "no domain configured", method: "GET", host: "b.s3.local", target: "/b2/k", want: OpGetObject, bucket: "b2", key: "k"},
 		{name: "unimplemented subresource", method: "GET", target: "/b?cors", bucket: "b", wantErr: true},
 		{name: "bucket acl", method: "GET", target: "/b?acl", want: OpGetBucketAcl, bucket: "b"},
+		{name: "restore object", method: "POST", target: "/b/k?restore", want: OpRestoreObject, bucket: "b", key: "k"},
 		{name: "put bucket acl", method: "PUT", target: "/b?acl", want: OpPutBucketAcl, bucket: "b"},
 		{name: "delete bucket acl is no DeleteBucket", method: "DELETE", target: "/b?acl", bucket: "b", wantErr: true},
 		{name: "object acl", method: "GET", target: "/b/k?acl", want: OpGetObjectAcl, bucket: "b", key: "k"},

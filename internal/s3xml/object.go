@@ -265,3 +265,18 @@ type ObjectPart struct {
 	Size       int64 `xml:"Size"`
 	Checksums
 }
+
+// RestoreRequest is the RestoreObject request body (the archive restore
+// form; Select requests are not served).
+type RestoreRequest struct {
+	XMLName              xml.Name              `xml:"RestoreRequest"`
+	Days                 int                   `xml:"Days"`
+	GlacierJobParameters *GlacierJobParameters `xml:"GlacierJobParameters"`
+	Unknown              []Unknown             `xml:",any"`
+}
+
+// GlacierJobParameters names a restore's tier.
+type GlacierJobParameters struct {
+	Tier    string    `xml:"Tier"`
+	Unknown []Unknown `xml:",any"`
+}

@@ -69,6 +69,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// VPCEndpoints map client networks to VPC endpoints (aws:SourceVpce).
 	VPCEndpoints []config.VPCEndpoint
+	// RestoreDurations override how long restores take, by tier.
+	RestoreDurations map[string]time.Duration
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -149,6 +151,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Log:         cfg.Logger,
 		KMS:         s.kms,
 		KeyCacheTTL: cfg.KeyCacheTTL,
+
+		RestoreDurations: object.RestoreDurations(cfg.RestoreDurations),
 	}
 	if plaintextForBenchmarks {
 		s.objects.KMS = nil
