@@ -119,7 +119,7 @@ func TestCopyObjectErrors(t *testing.T) {
 		{"onto itself unchanged", CopyInput{SrcBucket: "b", SrcKey: "k", Dst: PutInput{Bucket: "b", Key: "k"}}, ErrInvalidRequest},
 		{"onto itself naming the latest version", CopyInput{SrcBucket: "b", SrcKey: "k", SrcVersionID: v.VersionID, Dst: PutInput{Bucket: "b", Key: "k"}}, ErrInvalidRequest},
 		{"onto itself with REPLACE", CopyInput{SrcBucket: "b", SrcKey: "k", ReplaceMetadata: true, Dst: PutInput{Bucket: "b", Key: "k"}}, nil},
-		{"onto itself with a new storage class", CopyInput{SrcBucket: "b", SrcKey: "k", Dst: PutInput{Bucket: "b", Key: "k", StorageClass: "GLACIER"}}, nil},
+		{"onto itself with a new storage class", CopyInput{SrcBucket: "b", SrcKey: "k", Dst: PutInput{Bucket: "b", Key: "k", StorageClass: "STANDARD_IA"}}, nil},
 		{"onto itself with a redirect", CopyInput{SrcBucket: "b", SrcKey: "k", Dst: PutInput{Bucket: "b", Key: "k", Headers: meta.ObjectHeaders{WebsiteRedirect: "/x"}}}, nil},
 		{"onto itself adding a checksum", CopyInput{SrcBucket: "b", SrcKey: "k", Dst: PutInput{Bucket: "b", Key: "k", Checksum: ChecksumInput{Algorithm: "SHA1"}}}, nil},
 		{"onto itself from an older version", CopyInput{SrcBucket: "b", SrcKey: "k", SrcVersionID: v.VersionID, Dst: PutInput{Bucket: "b", Key: "k"}}, nil},
