@@ -38,7 +38,8 @@ type dialect struct {
 //   - 6: buckets.access (Object Ownership, ACL, Block Public Access),
 //     versions.acl and uploads.acl.
 //   - 7: versions.restore (RestoreObject of archived versions).
-const schemaVersion = 7
+//   - 8: buckets.lifecycle (bucket lifecycle configuration).
+const schemaVersion = 8
 
 // sqliteDialect is the embedded database.
 //
@@ -77,6 +78,9 @@ const schemaVersion = 7
 //   - buckets.policy is the bucket policy document verbatim
 //     (Bucket.Policy; NULL = none), at most 20 KiB, checked by package
 //     object; the store never looks inside.
+//   - buckets.lifecycle is the bucket's lifecycle configuration
+//     (Bucket.Lifecycle; NULL = none): JSON that package object writes
+//     and reads, opaque to the store like the policy.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
 //     headers, user metadata, tags and encryption (NULL = none), under
 //     the fixed field names of encode.go.
@@ -107,7 +111,8 @@ var sqliteDialect = dialect{
 			tags       TEXT,
 			encryption TEXT,
 			policy     TEXT,
-			access     TEXT
+			access     TEXT,
+			lifecycle  TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
 		`CREATE TABLE IF NOT EXISTS versions (
@@ -218,6 +223,9 @@ var sqliteDialect = dialect{
 		},
 		6: {
 			`ALTER TABLE versions ADD COLUMN restore TEXT`,
+		},
+		7: {
+			`ALTER TABLE buckets ADD COLUMN lifecycle TEXT`,
 		},
 	},
 }

@@ -74,6 +74,11 @@ type Bucket struct {
 	// Policy is the bucket policy document exactly as the owner put it
 	// (PutBucketPolicy); "" means none. The store does not parse it.
 	Policy string
+	// Lifecycle is the bucket's lifecycle configuration
+	// (PutBucketLifecycleConfiguration) as package object encodes it:
+	// the JSON of a lifecycle.Configuration, validated and with every
+	// rule named. "" means none. The store does not parse it.
+	Lifecycle string
 	// Ownership is the bucket's Object Ownership setting
 	// (OwnershipBucketOwnerEnforced, …); "" means none was set, which
 	// behaves as ObjectWriter, as on S3.

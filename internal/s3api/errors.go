@@ -10,6 +10,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/lifecycle"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3"
 	"github.com/coffer-project/coffer/internal/s3err"
@@ -92,6 +93,12 @@ var errorCodes = []struct {
 	{object.ErrInvalidBucketACLWithOwnership, s3err.Code{Name: "InvalidBucketAclWithObjectOwnership", Status: http.StatusBadRequest}, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
 	{object.ErrInvalidOwnership, s3err.MalformedXML, ""},
 	{object.ErrMalformedPolicy, s3err.MalformedPolicy, ""},
+	{object.ErrNoSuchLifecycleConfiguration, s3err.NoSuchLifecycleConfiguration, ""},
+
+	// Lifecycle configuration.
+	{lifecycle.ErrMalformed, s3err.MalformedXML, ""},
+	{lifecycle.ErrInvalidArgument, s3err.InvalidArgument, ""},
+	{lifecycle.ErrInvalidRequest, s3err.InvalidRequest, ""},
 
 	// Encryption.
 	{object.ErrSSECRequired, s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."},
@@ -102,7 +109,7 @@ var errorCodes = []struct {
 
 // detailed marks engine errors whose own message is meant for the client
 // (for example which checksum did not match).
-var detailed = []error{object.ErrMalformedPolicy, object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag}
+var detailed = []error{lifecycle.ErrInvalidArgument, lifecycle.ErrInvalidRequest, object.ErrMalformedPolicy, object.ErrBadDigest, object.ErrInvalidRequest, object.ErrInvalidArgument, object.ErrInvalidTag, s3.ErrInvalidTag}
 
 // toS3 turns any error into the S3 error sent to the client. Unknown
 // errors become InternalError; their cause is logged, never sent.

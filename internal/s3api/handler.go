@@ -208,6 +208,12 @@ func (h *handler) dispatch(q *request) error {
 		return h.putBucketEncryption(q)
 	case OpDeleteBucketEncryption:
 		return h.deleteBucketEncryption(q)
+	case OpGetBucketLifecycle:
+		return h.getBucketLifecycle(q)
+	case OpPutBucketLifecycle:
+		return h.putBucketLifecycle(q)
+	case OpDeleteBucketLifecycle:
+		return h.deleteBucketLifecycle(q)
 	case OpGetBucketPolicy:
 		return h.getBucketPolicy(q)
 	case OpPutBucketPolicy:

@@ -66,6 +66,9 @@ const (
 	OpGetAccountPublicAccessBlock
 	OpPutAccountPublicAccessBlock
 	OpDeleteAccountPublicAccessBlock
+	OpGetBucketLifecycle
+	OpPutBucketLifecycle
+	OpDeleteBucketLifecycle
 	kindCount
 )
 
@@ -122,6 +125,9 @@ var kindNames = [kindCount]string{
 	OpGetAccountPublicAccessBlock:    "GetAccountPublicAccessBlock",
 	OpPutAccountPublicAccessBlock:    "PutAccountPublicAccessBlock",
 	OpDeleteAccountPublicAccessBlock: "DeleteAccountPublicAccessBlock",
+	OpGetBucketLifecycle:             "GetBucketLifecycleConfiguration",
+	OpPutBucketLifecycle:             "PutBucketLifecycleConfiguration",
+	OpDeleteBucketLifecycle:          "DeleteBucketLifecycle",
 }
 
 func (k Kind) String() string {
@@ -181,6 +187,10 @@ func (k Kind) Action() string {
 		return "s3:GetEncryptionConfiguration"
 	case OpPutBucketEncryption, OpDeleteBucketEncryption:
 		return "s3:PutEncryptionConfiguration"
+	case OpGetBucketLifecycle:
+		return "s3:GetLifecycleConfiguration"
+	case OpPutBucketLifecycle, OpDeleteBucketLifecycle:
+		return "s3:PutLifecycleConfiguration"
 	case OpGetBucketPolicy:
 		return "s3:GetBucketPolicy"
 	case OpPutBucketPolicy:
@@ -260,7 +270,7 @@ func (e *ResolveError) Error() string { return e.Msg }
 // coffer does not serve yet; they must not fall through to ListObjects.
 var bucketSubresources = []string{
 	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
-	"lifecycle", "logging", "metrics", "notification", "object-lock",
+	"logging", "metrics", "notification", "object-lock",
 	"replication", "requestPayment", "website", "session",
 	"legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
 }
@@ -335,6 +345,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpGetBucketTagging
 		case has("encryption"):
 			return OpGetBucketEncryption
+		case has("lifecycle"):
+			return OpGetBucketLifecycle
 		case has("policy"):
 			return OpGetBucketPolicy
 		case has("policyStatus"):
@@ -364,6 +376,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpPutBucketTagging
 		case has("encryption"):
 			return OpPutBucketEncryption
+		case has("lifecycle"):
+			return OpPutBucketLifecycle
 		case has("policy"):
 			return OpPutBucketPolicy
 		case has("policyStatus"):
@@ -383,6 +397,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpDeleteBucketTagging
 		case has("encryption"):
 			return OpDeleteBucketEncryption
+		case has("lifecycle"):
+			return OpDeleteBucketLifecycle
 		case has("policy"):
 			return OpDeleteBucketPolicy
 		case has("policyStatus"), has("acl"):
