@@ -73,3 +73,18 @@ func FuzzDecodeServerSideEncryptionConfiguration(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeRestoreRequest(f *testing.F) {
+	f.Add(`<RestoreRequest><Days>2</Days><GlacierJobParameters><Tier>Standard</Tier></GlacierJobParameters></RestoreRequest>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[RestoreRequest](t, body) })
+}
+
+func FuzzDecodeOwnershipControls(f *testing.F) {
+	f.Add(`<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[OwnershipControls](t, body) })
+}
+
+func FuzzDecodePublicAccessBlockConfiguration(f *testing.F) {
+	f.Add(`<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>`)
+	f.Fuzz(func(t *testing.T, body string) { fuzzDecode[PublicAccessBlockConfiguration](t, body) })
+}
