@@ -72,6 +72,28 @@ func bucketLifecycle(b meta.Bucket) (lifecycle.Configuration, error) {
 	return cfg, nil
 }
 
+// ExpirationHeader is x-amz-expiration for a current version of b: when
+// its lifecycle configuration expires the object and by which rule
+// (`expiry-date="…", rule-id="…"`), or "" when no rule does.
+func ExpirationHeader(b *meta.Bucket, v *meta.Version) string {
+	if b == nil || b.Lifecycle == "" || v.DeleteMarker {
+		return ""
+	}
+	cfg, err := bucketLifecycle(*b)
+	if err != nil {
+		return ""
+	}
+	tags := make(map[string]string, len(v.Tags))
+	for _, t := range v.Tags {
+		tags[t.Key] = t.Value
+	}
+	date, rule, ok := lifecycle.Expiration(cfg.Rules, v.Key, tags, v.Size, v.LastModified)
+	if !ok {
+		return ""
+	}
+	return `expiry-date="` + date.UTC().Format(httpDate) + `", rule-id="` + rule + `"`
+}
+
 // DeleteBucketLifecycle removes the bucket's lifecycle configuration;
 // deleting none succeeds, as on S3. Returns ErrNoSuchBucket.
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, bucket string) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/coffer-project/coffer/internal/meta"
@@ -82,8 +81,12 @@ func RestoreHeader(v *meta.Version, now time.Time) string {
 	case now.Before(r.Ready):
 		return `ongoing-request="true"`
 	}
-	return `ongoing-request="false", expiry-date="` + r.Expiry.UTC().Format(http.TimeFormat) + `"`
+	return `ongoing-request="false", expiry-date="` + r.Expiry.UTC().Format(httpDate) + `"`
 }
+
+// httpDate is the HTTP date form S3's x-amz-restore and x-amz-expiration
+// use (net/http's TimeFormat; the engine does not import net/http).
+const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 // restoreExpiry is when a copy restored at ready for days expires: at
 // midnight UTC after the days have passed, as S3 rounds it.

@@ -194,6 +194,9 @@ func (h *handler) putObject(q *request) error {
 	}
 	setVersionHeaders(q.w.Header(), v)
 	setSSEHeaders(q.w.Header(), v.Encryption, in.SSE.Customer, withContext|withCustomer)
+	if eh := object.ExpirationHeader(q.bucket, &v); eh != "" {
+		q.w.Header().Set("x-amz-expiration", eh)
+	}
 	q.w.Header().Set("ETag", quoteETag(v.ETag))
 	if in.Checksum.Algorithm != "" {
 		setChecksumHeaders(q.w.Header(), v.Checksum)
@@ -332,6 +335,11 @@ func (h *handler) getObject(q *request, head bool) error {
 	setObjectHeaders(hd, res.Version)
 	if rh := object.RestoreHeader(&res.Version, h.now()); rh != "" {
 		hd.Set("x-amz-restore", rh)
+	}
+	if vid == "" || res.Version.IsLatest {
+		if eh := object.ExpirationHeader(q.bucket, &res.Version); eh != "" {
+			hd.Set("x-amz-expiration", eh)
+		}
 	}
 	setSSEHeaders(hd, res.Version.Encryption, in.Customer, withCustomer)
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !res.Partial {
