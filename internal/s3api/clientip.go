@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
 )
@@ -70,4 +71,13 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// ClientIP returns the function that finds a request's client address as
+// aws:SourceIp sees it (clientIP with these trusted proxies), for the
+// other APIs served on the S3 port (IAM, STS).
+func ClientIP(trusted []netip.Prefix) func(r *http.Request) netip.Addr {
+	return func(r *http.Request) netip.Addr {
+		return clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
+	}
 }

@@ -206,7 +206,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		TrustedProxies:    cfg.TrustedProxies,
 		VPCEndpoints:      cfg.VPCEndpoints,
 		IAM:               s.iam,
-		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger},
+		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: s3api.ClientIP(cfg.TrustedProxies)},
 	})
 	ok = true
 	return s, nil

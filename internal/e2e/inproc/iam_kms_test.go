@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -145,5 +146,52 @@ func TestIAMUserKMSKeyUse(t *testing.T) {
 	// The root holds every permission of its account.
 	if err := get(c.s3, "keyed"); err != nil {
 		t.Fatalf("root GET: %v", err)
+	}
+}
+
+// TestIAMSourceIPBehindProxy: the IAM API takes aws:SourceIp as S3 does,
+// believing X-Forwarded-For only from --trusted-proxies.
+func TestIAMSourceIPBehindProxy(t *testing.T) {
+	ts := newTestServer(t, serverOptions{trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	c := ts.client(styles[0])
+	c.kmsTestIAM(t, url.Values{"Action": {"CreateUser"}, "UserName": {"office"}})
+	c.kmsTestIAM(t, url.Values{"Action": {"PutUserPolicy"}, "UserName": {"office"}, "PolicyName": {"p"}, "PolicyDocument": {
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.1.2.0/24"}}}]}`}})
+	var key struct {
+		ID     string `xml:"CreateAccessKeyResult>AccessKey>AccessKeyId"`
+		Secret string `xml:"CreateAccessKeyResult>AccessKey>SecretAccessKey"`
+	}
+	if err := xml.Unmarshal(c.kmsTestIAM(t, url.Values{"Action": {"CreateAccessKey"}, "UserName": {"office"}}), &key); err != nil {
+		t.Fatal(err)
+	}
+	listUsers := func(forwardedFor string) int {
+		t.Helper()
+		body := []byte("Action=ListUsers&Version=2010-05-08")
+		req, err := http.NewRequest("POST", c.endpoint+"/", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		creds := aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hexSHA256(body), "iam", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// A plain client: the harness's checker expects S3's error XML,
+		// and IAM answers in its own.
+		resp, err := (&http.Client{}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := listUsers("10.1.2.3"); code != http.StatusOK {
+		t.Errorf("ListUsers from 10.1.2.3 through a trusted proxy: HTTP %d, want 200", code)
+	}
+	if code := listUsers(""); code != http.StatusForbidden {
+		t.Errorf("ListUsers from the proxy itself: HTTP %d, want 403", code)
 	}
 }
