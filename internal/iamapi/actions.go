@@ -131,11 +131,7 @@ func (h *Handler) userResource(q *request) string {
 	if u, err := h.IAM.GetUser(q.r.Context(), q.account, name); err == nil {
 		return h.IAM.UserARN(q.account, &u)
 	}
-	path := q.get("Path")
-	if path == "" {
-		path = "/"
-	}
-	return "arn:aws:iam::" + q.account + ":user" + path + name
+	return q.newARN("user", name)
 }
 
 func (h *Handler) groupResource(q *request) string {
@@ -143,22 +139,25 @@ func (h *Handler) groupResource(q *request) string {
 	if g, _, err := h.IAM.GetGroup(q.r.Context(), q.account, name); err == nil {
 		return h.IAM.GroupARN(q.account, &g)
 	}
+	return q.newARN("group", name)
+}
+
+// newARN is the ARN of the kind of entity (user, group, policy, role,
+// mfa) named name that a request creates or names without it existing:
+// in the request's Path, "/" by default.
+func (q *request) newARN(kind, name string) string {
 	path := q.get("Path")
 	if path == "" {
 		path = "/"
 	}
-	return "arn:aws:iam::" + q.account + ":group" + path + name
+	return "arn:aws:iam::" + q.account + ":" + kind + path + name
 }
 
 func policyResource(_ *Handler, q *request) string {
 	if arn := q.get("PolicyArn"); arn != "" {
 		return arn
 	}
-	path := q.get("Path")
-	if path == "" {
-		path = "/"
-	}
-	return "arn:aws:iam::" + q.account + ":policy" + path + q.get("PolicyName")
+	return q.newARN("policy", q.get("PolicyName"))
 }
 
 func sourceResource(_ *Handler, q *request) string {
@@ -923,11 +922,7 @@ func (h *Handler) roleResource(q *request) string {
 	if r, err := h.IAM.GetRole(q.r.Context(), q.account, name); err == nil {
 		return h.IAM.RoleARN(q.account, &r)
 	}
-	path := q.get("Path")
-	if path == "" {
-		path = "/"
-	}
-	return "arn:aws:iam::" + q.account + ":role" + path + name
+	return q.newARN("role", name)
 }
 
 var roleRes = (*Handler).roleResource
@@ -936,11 +931,7 @@ func mfaResource(_ *Handler, q *request) string {
 	if serial := q.get("SerialNumber"); serial != "" {
 		return serial
 	}
-	path := q.get("Path")
-	if path == "" {
-		path = "/"
-	}
-	return "arn:aws:iam::" + q.account + ":mfa" + path + q.get("VirtualMFADeviceName")
+	return q.newARN("mfa", q.get("VirtualMFADeviceName"))
 }
 
 type roleXML struct {
