@@ -93,12 +93,8 @@ func (s *Service) PutBucketOwnershipControls(ctx context.Context, bucket, owners
 		return err
 	}
 	return s.updateBucket(ctx, bucket, func(b *meta.Bucket) error {
-		if ownership == meta.OwnershipBucketOwnerEnforced {
-			for _, g := range b.ACL {
-				if !ownerGrant(g) {
-					return ErrInvalidBucketACLWithOwnership
-				}
-			}
+		if ownership == meta.OwnershipBucketOwnerEnforced && !OnlyOwner(b.ACL, ownerGrant) {
+			return ErrInvalidBucketACLWithOwnership
 		}
 		b.Ownership = ownership
 		return nil
@@ -161,7 +157,7 @@ func (s *Service) DeletePublicAccessBlock(ctx context.Context, bucket string) er
 // (ownerGrant reports the owner's own grants), as on S3.
 func (s *Service) PutBucketACL(ctx context.Context, bucket string, acl []meta.Grant, ownerGrant func(meta.Grant) bool) error {
 	return s.updateBucket(ctx, bucket, func(b *meta.Bucket) error {
-		if !ACLsEnabled(b) && !onlyOwner(acl, ownerGrant) {
+		if !ACLsEnabled(b) && !OnlyOwner(acl, ownerGrant) {
 			return ErrACLNotSupported
 		}
 		b.ACL = acl
@@ -176,7 +172,7 @@ func (s *Service) PutObjectACL(ctx context.Context, bucket, key, versionID strin
 	if err != nil {
 		return meta.Version{}, err
 	}
-	if !ACLsEnabled(&b) && !onlyOwner(acl, ownerGrant) {
+	if !ACLsEnabled(&b) && !OnlyOwner(acl, ownerGrant) {
 		return meta.Version{}, ErrACLNotSupported
 	}
 	v, err := s.Meta.UpdateVersion(ctx, bucket, key, versionID, func(v *meta.Version) error {
@@ -189,7 +185,9 @@ func (s *Service) PutObjectACL(ctx context.Context, bucket, key, versionID strin
 	return v, fromMeta(err)
 }
 
-func onlyOwner(acl []meta.Grant, ownerGrant func(meta.Grant) bool) bool {
+// OnlyOwner reports whether acl grants nothing but to the owner, whose
+// grants ownerGrant tells.
+func OnlyOwner(acl []meta.Grant, ownerGrant func(meta.Grant) bool) bool {
 	for _, g := range acl {
 		if !ownerGrant(g) {
 			return false

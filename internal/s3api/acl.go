@@ -151,17 +151,6 @@ func ownerOnly(owner string) func(meta.Grant) bool {
 	return func(g meta.Grant) bool { return g.Type == s3xml.GranteeCanonicalUser && g.ID == owner }
 }
 
-// onlyOwnerGrants reports whether acl grants nothing beyond owner's own.
-func onlyOwnerGrants(acl []meta.Grant, owner string) bool {
-	is := ownerOnly(owner)
-	for _, g := range acl {
-		if !is(g) {
-			return false
-		}
-	}
-	return true
-}
-
 // objectOwner is who S3 reports as the owner of an object stored as owned
 // by stored: under BucketOwnerEnforced the bucket owner, whoever uploaded
 // it.
@@ -221,7 +210,7 @@ func (h *handler) writeACL(q *request, b *meta.Bucket) (string, []meta.Grant, er
 		// bucket-owner-full-control canned ACL, private from the owner
 		// itself, or grants to the bucket owner alone.
 		if req.given && req.canned != "bucket-owner-full-control" && !(req.canned == "private" && writer == b.Owner) &&
-			(req.canned != "" || !onlyOwnerGrants(req.grants, h.canonical(q.r.Context(), b.Owner))) {
+			(req.canned != "" || !object.OnlyOwner(req.grants, ownerOnly(h.canonical(q.r.Context(), b.Owner)))) {
 			return "", nil, object.ErrACLNotSupported
 		}
 		return b.Owner, nil, nil
@@ -375,7 +364,7 @@ func (h *handler) bodyOrHeaderACL(q *request, b *meta.Bucket, owner, bucketOwner
 	if err != nil {
 		return nil, err
 	}
-	if !object.ACLsEnabled(b) && (req.given && req.canned != "bucket-owner-full-control" || !onlyOwnerGrants(acl, owner)) {
+	if !object.ACLsEnabled(b) && (req.given && req.canned != "bucket-owner-full-control" || !object.OnlyOwner(acl, ownerOnly(owner))) {
 		return nil, object.ErrACLNotSupported
 	}
 	return acl, nil

@@ -96,7 +96,7 @@ func (h *handler) createBucket(q *request) error {
 		if acl, err = req.acl(owner, owner, true); err != nil {
 			return err
 		}
-		if ownership == meta.OwnershipBucketOwnerEnforced && !onlyOwnerGrants(acl, owner) {
+		if ownership == meta.OwnershipBucketOwnerEnforced && !object.OnlyOwner(acl, ownerOnly(owner)) {
 			return object.ErrInvalidBucketACLWithOwnership
 		}
 		if isPublicACL(acl) {
