@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"regexp"
 	"time"
@@ -220,4 +221,14 @@ func (s *Service) PutAccountPublicAccessBlock(ctx context.Context, account strin
 		st.PublicAccessBlock = pab
 		return nil
 	})
+}
+
+// LogValue keeps the root user's secret out of logs.
+func (a NewAccount) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("account_id", a.ID), slog.String("name", a.Name), slog.String("access_key_id", a.AccessKeyID))
+}
+
+// LogValue keeps the seed out of logs.
+func (d NewMFADevice) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("serial", d.Serial))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -710,5 +711,24 @@ func TestGroupsPerUserLimit(t *testing.T) {
 		} else {
 			wantCode(t, err, iam.CodeLimitExceeded)
 		}
+	}
+}
+
+// TestSecretsStayOutOfLogs: the values that carry a secret (a new
+// account's root key, temporary credentials, an MFA seed) log without it.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	log.Info("x",
+		"account", iam.NewAccount{Account: iam.Account{ID: "111122223333"}, AccessKeyID: "AKIAX", SecretAccessKey: "account-secret"},
+		"session", iam.TempCredentials{AccessKeyID: "ASIAX", SecretAccessKey: "session-secret", SessionToken: "session-token"},
+		"mfa", iam.NewMFADevice{Serial: "arn:aws:iam::111122223333:mfa/a", Base32Seed: "SEEDSEEDSEED"})
+	for _, secret := range []string{"account-secret", "session-secret", "session-token", "SEEDSEEDSEED"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("log line %s shows %q", buf.String(), secret)
+		}
+	}
+	if !strings.Contains(buf.String(), "AKIAX") || !strings.Contains(buf.String(), "ASIAX") {
+		t.Errorf("log line %s lost the key IDs", buf.String())
 	}
 }

@@ -383,3 +383,8 @@ func (s *Service) SessionBoundary(p auth.Principal) *policy.Policy {
 	b.Name = "SessionPolicy"
 	return b
 }
+
+// LogValue keeps the secret and the session token out of logs.
+func (c TempCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("access_key_id", c.AccessKeyID), slog.Time("expiration", c.Expiration))
+}
