@@ -460,16 +460,25 @@ func (s *Service) DeleteGroup(ctx context.Context, account, name string) error {
 	})
 }
 
+// groupAndUser finds a group and a user, or says which is missing.
+func (st *state) groupAndUser(group, user string) (*Group, *User, error) {
+	g := st.group(group)
+	if g == nil {
+		return nil, nil, noSuchGroup(group)
+	}
+	u := st.user(user)
+	if u == nil {
+		return nil, nil, noSuchUser(user)
+	}
+	return g, u, nil
+}
+
 // AddUserToGroup adds a member.
 func (s *Service) AddUserToGroup(ctx context.Context, account, group, user string) error {
 	return s.update(ctx, account, func(st *state) error {
-		g := st.group(group)
-		if g == nil {
-			return noSuchGroup(group)
-		}
-		u := st.user(user)
-		if u == nil {
-			return noSuchUser(user)
+		g, u, err := st.groupAndUser(group, user)
+		if err != nil {
+			return err
 		}
 		if slices.Contains(g.Members, u.Name) {
 			return nil
@@ -486,13 +495,9 @@ func (s *Service) AddUserToGroup(ctx context.Context, account, group, user strin
 // RemoveUserFromGroup removes a member.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, account, group, user string) error {
 	return s.update(ctx, account, func(st *state) error {
-		g := st.group(group)
-		if g == nil {
-			return noSuchGroup(group)
-		}
-		u := st.user(user)
-		if u == nil {
-			return noSuchUser(user)
+		g, u, err := st.groupAndUser(group, user)
+		if err != nil {
+			return err
 		}
 		i := slices.Index(g.Members, u.Name)
 		if i < 0 {
