@@ -307,21 +307,7 @@ func TestTrustedProxies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Server{Data: "/d", TrustedProxies: tt.proxies}
-			c.Defaults()
-			got, err := c.TrustedProxyPrefixes()
-			verr := c.Validate()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || verr == nil || !strings.Contains(verr.Error(), tt.wantErr) {
-					t.Errorf("errors %v, %v; want %q", err, verr, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || verr != nil {
-				t.Fatalf("errors %v, %v", err, verr)
-			}
-			if s := fmt.Sprint(got); s != tt.want {
-				t.Errorf("prefixes %s, want %s", s, tt.want)
-			}
+			wantParsed(t, c, func(c *Server) (any, error) { return c.TrustedProxyPrefixes() }, tt.want, tt.wantErr)
 		})
 	}
 	// Every bad entry is reported, with the other problems.
@@ -359,22 +345,30 @@ func TestVPCEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Server{Data: "/d", VPCEndpoints: tt.in}
-			c.Defaults()
-			got, err := c.VPCEndpointList()
-			verr := c.Validate()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || verr == nil || !strings.Contains(verr.Error(), tt.wantErr) {
-					t.Errorf("errors %v, %v; want %q", err, verr, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || verr != nil {
-				t.Fatalf("errors %v, %v", err, verr)
-			}
-			if s := fmt.Sprint(got); s != tt.want {
-				t.Errorf("endpoints %s, want %s", s, tt.want)
-			}
+			wantParsed(t, c, func(c *Server) (any, error) { return c.VPCEndpointList() }, tt.want, tt.wantErr)
 		})
+	}
+}
+
+// wantParsed checks one of Server's parsed settings: parse and Validate
+// both fail naming wantErr, or both pass and the parsed value prints as
+// want.
+func wantParsed(t *testing.T, c Server, parse func(*Server) (any, error), want, wantErr string) {
+	t.Helper()
+	c.Defaults()
+	got, err := parse(&c)
+	verr := c.Validate()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) || verr == nil || !strings.Contains(verr.Error(), wantErr) {
+			t.Errorf("errors %v, %v; want %q", err, verr, wantErr)
+		}
+		return
+	}
+	if err != nil || verr != nil {
+		t.Fatalf("errors %v, %v", err, verr)
+	}
+	if s := fmt.Sprint(got); s != want {
+		t.Errorf("parsed %s, want %s", s, want)
 	}
 }
 

@@ -434,18 +434,5 @@ func TestMigrateFromVersion4(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	fresh := filepath.Join(t.TempDir(), "fresh.db")
-	fs, err := OpenSQLite(ctx, fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fs.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, table := range []string{"buckets", "accounts", "access_keys", "server_secrets"} {
-		got, want := tableColumns(t, path, table), tableColumns(t, fresh, table)
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("%s columns after migration = %q, want %q", table, got, want)
-		}
-	}
+	wantFreshLayout(t, path, "buckets", "accounts", "access_keys", "server_secrets")
 }
