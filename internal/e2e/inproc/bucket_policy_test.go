@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/coffer-project/coffer/internal/config"
 )
 
 // policyDoc wraps statements into a bucket policy document.
@@ -163,6 +165,32 @@ func TestBucketPolicySourceIP(t *testing.T) {
 		"Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`))
 	_, err := c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("public/a.txt")})
 	wantAPIError(t, err, 403, "AccessDenied")
+}
+
+// TestBucketPolicySourceVpce: a server told that the test client's
+// network (loopback) comes through VPC endpoint vpce-1a2b gives its
+// requests aws:SourceVpce, so a bucket policy that denies everything not
+// through that endpoint lets them through; with the endpoint on another
+// network the same requests are denied, the owner's root included.
+func TestBucketPolicySourceVpce(t *testing.T) {
+	for _, tt := range []struct {
+		network string
+		want    int
+	}{{"127.0.0.0/8", 200}, {"10.0.0.0/8", 403}} {
+		t.Run(tt.network, func(t *testing.T) {
+			eps := []config.VPCEndpoint{{ID: "vpce-1a2b", VPC: "vpc-9", Prefixes: []netip.Prefix{netip.MustParsePrefix(tt.network)}}}
+			c := newTestServer(t, serverOptions{vpcEndpoints: eps}).client(styles[0])
+			policyBucket(t, c)
+			c.putPolicy(t, policyDoc(`{"Sid":"OnlyThroughVpce","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*",
+				"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b"}}}`))
+			_, err := c.s3.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("private/b.txt")})
+			if tt.want == 200 {
+				must(t, err, "GetObject through the endpoint")
+				return
+			}
+			wantAPIError(t, err, 403, "AccessDenied")
+		})
+	}
 }
 
 // TestBucketPolicySourceIPBehindProxy: the test client is on 127.0.0.1, so

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/pkitest"
 	"github.com/coffer-project/coffer/internal/server"
 )
@@ -61,6 +62,9 @@ type serverOptions struct {
 	// trustedProxies are the proxies whose X-Forwarded-For the server
 	// believes (server.Config.TrustedProxies); nil believes none.
 	trustedProxies []netip.Prefix
+	// vpcEndpoints map client networks to VPC endpoints
+	// (server.Config.VPCEndpoints).
+	vpcEndpoints []config.VPCEndpoint
 }
 
 // testServer is one coffer server with a fresh data dir, reachable through
@@ -90,6 +94,7 @@ func newTestServer(t testing.TB, opts serverOptions) *testServer {
 		Logger:  slog.New(slog.DiscardHandler),
 
 		TrustedProxies: opts.trustedProxies,
+		VPCEndpoints:   opts.vpcEndpoints,
 	})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
