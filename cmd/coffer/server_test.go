@@ -117,6 +117,19 @@ func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
 			t.Errorf("bad --trusted-proxies: %v", err)
 		}
 	})
+	t.Run("repeatable --vpc-endpoint and --restore-duration, and bad ones refused", func(t *testing.T) {
+		cfg, err := serverConfig([]string{"--data", "/d", "--vpc-endpoint", "vpce-1=10.0.0.0/8", "--vpc-endpoint", "vpce-2/vpc-9=192.0.2.0/24",
+			"--restore-duration", "Standard=3s", "--restore-duration", "Bulk=1h"}, io.Discard, func(string) string { return "" }, false)
+		if err != nil || strings.Join(cfg.VPCEndpoints, " ") != "vpce-1=10.0.0.0/8 vpce-2/vpc-9=192.0.2.0/24" ||
+			strings.Join(cfg.RestoreDurations, " ") != "Standard=3s Bulk=1h" {
+			t.Fatalf("vpc_endpoints %q, restore_durations %q, %v", cfg.VPCEndpoints, cfg.RestoreDurations, err)
+		}
+		for _, bad := range [][]string{{"--vpc-endpoint", "endpoint=10.0.0.0/8"}, {"--restore-duration", "Slow=1h"}} {
+			if _, err := serverConfig(append([]string{"--data", "/d"}, bad...), io.Discard, func(string) string { return "" }, false); err == nil {
+				t.Errorf("%q accepted", bad)
+			}
+		}
+	})
 	t.Run("dev serves its KMS on :9100 by default", func(t *testing.T) {
 		cfg, err := serverConfig(nil, io.Discard, func(string) string { return "" }, true)
 		if err != nil {
