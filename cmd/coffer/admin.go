@@ -22,12 +22,16 @@ import (
 const adminUsage = `usage:
   coffer admin account create --name NAME --endpoint URL
   coffer admin account list --endpoint URL
+  coffer admin usage --endpoint URL [--bucket BUCKET]
 credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY
-(the first account's root user)`
+(the first account's root user; usage also takes an account's own keys and reports its buckets)`
 
 // runAdmin runs `coffer admin …`: operator commands sent to a running
 // server's IAM endpoint, signed with the operator's credentials.
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "usage" {
+		return runAdminUsage(ctx, args[1:], stdout, stderr, getenv)
+	}
 	if len(args) < 2 || args[0] != "account" {
 		return errors.New(adminUsage)
 	}
@@ -78,6 +82,63 @@ type adminAccount struct {
 	CanonicalUserID string `xml:"CanonicalUserId" json:"CanonicalUserId"`
 	AccessKeyID     string `xml:"AccessKeyId" json:"AccessKeyId,omitempty"`
 	SecretAccessKey string `xml:"SecretAccessKey" json:"SecretAccessKey,omitempty"`
+}
+
+// adminUsageRow is one bucket's use of one storage class, as GetUsage
+// answers and `coffer admin usage` prints it.
+type adminUsageRow struct {
+	Bucket            string `xml:"Bucket" json:"Bucket"`
+	AccountID         string `xml:"AccountId" json:"AccountId"`
+	StorageClass      string `xml:"StorageClass" json:"StorageClass"`
+	Objects           int64  `xml:"Objects" json:"Objects"`
+	Bytes             int64  `xml:"Bytes" json:"Bytes"`
+	BillableBytes     int64  `xml:"BillableBytes" json:"BillableBytes"`
+	NoncurrentObjects int64  `xml:"NoncurrentObjects" json:"NoncurrentObjects"`
+	NoncurrentBytes   int64  `xml:"NoncurrentBytes" json:"NoncurrentBytes"`
+	DeleteMarkers     int64  `xml:"DeleteMarkers" json:"DeleteMarkers"`
+}
+
+// runAdminUsage runs `coffer admin usage`: every page of GetUsage, printed
+// as one JSON array.
+func runAdminUsage(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("admin usage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	endpoint := fs.String("endpoint", getenv("AWS_ENDPOINT_URL"), "server URL")
+	bucket := fs.String("bucket", "", "report only this bucket")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *endpoint == "" {
+		return errors.New("admin: --endpoint is required")
+	}
+	c, err := newAdminClient(*endpoint, getenv)
+	if err != nil {
+		return err
+	}
+	rows := []adminUsageRow{}
+	for marker := ""; ; {
+		form := url.Values{"Action": {"GetUsage"}, "MaxItems": {"1000"}}
+		if *bucket != "" {
+			form.Set("Bucket", *bucket)
+		}
+		if marker != "" {
+			form.Set("Marker", marker)
+		}
+		var out struct {
+			Rows        []adminUsageRow `xml:"GetUsageResult>Usage>member"`
+			IsTruncated bool            `xml:"GetUsageResult>IsTruncated"`
+			Marker      string          `xml:"GetUsageResult>Marker"`
+		}
+		if err := c.call(ctx, form, &out); err != nil {
+			return err
+		}
+		rows = append(rows, out.Rows...)
+		if !out.IsTruncated || out.Marker == "" {
+			break
+		}
+		marker = out.Marker
+	}
+	return writeJSON(stdout, rows)
 }
 
 func writeJSON(w io.Writer, v any) error {

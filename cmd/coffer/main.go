@@ -89,6 +89,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
+	tiers, err := cfg.TierMap()
+	if err != nil {
+		return err
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		if tlsConfig, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
@@ -118,6 +122,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		TrustedProxies:    trustedProxies,
 		VPCEndpoints:      vpcEndpoints,
 		RestoreDurations:  restoreDurations,
+		Tiers:             tiers,
+		LifecycleInterval: cfg.LifecycleInterval,
+
+		LifecycleClockOffset: cfg.LifecycleClockOffset,
 	})
 	if err != nil {
 		return err
@@ -216,6 +224,8 @@ type serverFlags struct {
 	trustedProxies                          string
 	vpcEndpoints                            []string
 	restoreDurations                        []string
+	tiers                                   []string
+	lifecycleInterval                       time.Duration
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
 }
@@ -239,6 +249,11 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 		f.restoreDurations = append(f.restoreDurations, v)
 		return nil
 	})
+	fs.Func("tier", "CLASS=DIR: keep the blobs of storage class CLASS in DIR (default: every class in DATA/blobs); repeatable", func(v string) error {
+		f.tiers = append(f.tiers, v)
+		return nil
+	})
+	fs.DurationVar(&f.lifecycleInterval, "lifecycle-interval", 0, "how often the lifecycle scanner runs (default 1h)")
 	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
 	fs.StringVar(&f.kmsCA, "kms-ca", "", "PEM CA bundle verifying the remote KMS's certificate (default: system roots)")
 	fs.StringVar(&f.kmsClientCert, "kms-client-cert", "", "PEM client certificate for a KMS requiring one (with --kms-client-key)")
@@ -267,6 +282,10 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.VPCEndpoints = f.vpcEndpoints
 		case "restore-duration":
 			cfg.RestoreDurations = f.restoreDurations
+		case "tier":
+			cfg.Tiers = f.tiers
+		case "lifecycle-interval":
+			cfg.LifecycleInterval = f.lifecycleInterval
 		case "kms":
 			cfg.KMS = f.kms
 		case "kms-ca":

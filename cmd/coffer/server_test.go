@@ -130,6 +130,33 @@ func TestServerConfigFlagsOverEnvOverFile(t *testing.T) {
 			}
 		}
 	})
+	t.Run("repeatable --tier and --lifecycle-interval, and bad tiers refused", func(t *testing.T) {
+		cfg, err := serverConfig([]string{"--data", "/d", "--tier", "GLACIER=/cold", "--tier", "DEEP_ARCHIVE=/tape",
+			"--lifecycle-interval", "90s"}, io.Discard, func(string) string { return "" }, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tiers, err := cfg.TierMap()
+		if err != nil || len(tiers) != 2 || tiers["GLACIER"] != "/cold" || tiers["DEEP_ARCHIVE"] != "/tape" || cfg.LifecycleInterval != 90*time.Second {
+			t.Fatalf("tiers %v (%v), lifecycle_interval %s", tiers, err, cfg.LifecycleInterval)
+		}
+		for _, bad := range [][]string{
+			{"--tier", "COLD=/cold"},                              // not a storage class
+			{"--tier", "GLACIER"},                                 // no directory
+			{"--tier", "GLACIER=/a", "--tier", "GLACIER=/b"},      // a class twice
+			{"--tier", "GLACIER=/a", "--tier", "DEEP_ARCHIVE=/a"}, // a directory twice
+			{"--lifecycle-interval", "-1s"},
+		} {
+			if _, err := serverConfig(append([]string{"--data", "/d"}, bad...), io.Discard, func(string) string { return "" }, false); err == nil {
+				t.Errorf("%q accepted", bad)
+			}
+		}
+		env := map[string]string{"COFFER_TIERS": "GLACIER=/cold;STANDARD_IA=/ia", "COFFER_LIFECYCLE_CLOCK_OFFSET": "24h"}
+		cfg, err = serverConfig([]string{"--data", "/d"}, io.Discard, func(k string) string { return env[k] }, false)
+		if tiers, _ := cfg.TierMap(); err != nil || tiers["STANDARD_IA"] != "/ia" || cfg.LifecycleClockOffset != 24*time.Hour {
+			t.Errorf("from the environment: tiers %v, clock offset %s, %v", tiers, cfg.LifecycleClockOffset, err)
+		}
+	})
 	t.Run("dev serves its KMS on :9100 by default", func(t *testing.T) {
 		cfg, err := serverConfig(nil, io.Discard, func(string) string { return "" }, true)
 		if err != nil {

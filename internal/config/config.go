@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/coffer-project/coffer/internal/s3"
 )
 
 // Server configures `coffer server`. Zero values mean the documented
@@ -68,6 +70,18 @@ type Server struct {
 	// DeepArchive.Standard, DeepArchive.Bulk (defaults: AWS's upper
 	// bounds, 5m, 5h, 12h, 12h, 48h).
 	RestoreDurations []string `yaml:"restore_durations"`
+	// Tiers put storage classes on blob stores of their own, each
+	// "CLASS=DIR" (for example GLACIER=/mnt/cold/coffer); classes without
+	// one share DATA/blobs.
+	Tiers []string `yaml:"tiers"`
+	// LifecycleInterval is how often the lifecycle scanner runs (default
+	// 1h).
+	LifecycleInterval time.Duration `yaml:"lifecycle_interval"`
+	// LifecycleClockOffset makes the lifecycle scanner decide what is due
+	// as if it were that much later than it is: for trying rules out (and
+	// for tests of a real process) without waiting days. Zero in
+	// production. No flag; COFFER_LIFECYCLE_CLOCK_OFFSET.
+	LifecycleClockOffset time.Duration `yaml:"lifecycle_clock_offset"`
 
 	// KMS is the URL of a remote `coffer kms` (http:// or https://). ""
 	// runs an embedded KMS, keystore in KMSData, for one-host setups.
@@ -211,6 +225,12 @@ func (c *Server) Validate() error {
 	if _, err := c.RestoreDurationMap(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.TierMap(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LifecycleInterval < 0 {
+		errs = append(errs, fmt.Errorf("lifecycle_interval: %s is negative", c.LifecycleInterval))
+	}
 	return errors.Join(append(errs, c.validateKMS()...)...)
 }
 
@@ -261,6 +281,37 @@ func (c *Server) RestoreDurationMap() (map[string]time.Duration, error) {
 			errs = append(errs, fmt.Errorf("restore_durations: %q: want TIER=DURATION, the duration as 90s, 5m, 3h", s))
 		default:
 			out[tier] = d
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// TierMap parses Tiers: the directory of each storage class that has a
+// tier of its own. The error names every bad entry: an unknown class, a
+// class given twice, a missing directory, or two classes on one directory.
+func (c *Server) TierMap() (map[string]string, error) {
+	out := map[string]string{}
+	dirs := map[string]string{}
+	var errs []error
+	for _, s := range c.Tiers {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		class, dir, _ := strings.Cut(s, "=")
+		class, dir = strings.TrimSpace(class), strings.TrimSpace(dir)
+		clean := filepath.Clean(dir)
+		switch {
+		case !s3.ValidStorageClass(class):
+			errs = append(errs, fmt.Errorf("tiers: %q: %q is not a storage class", s, class))
+		case dir == "":
+			errs = append(errs, fmt.Errorf("tiers: %q: want CLASS=DIR", s))
+		case out[class] != "":
+			errs = append(errs, fmt.Errorf("tiers: %q: the class %s has a tier already", s, class))
+		case dirs[clean] != "":
+			errs = append(errs, fmt.Errorf("tiers: %q: %s is the tier of %s already", s, dir, dirs[clean]))
+		default:
+			out[class], dirs[clean] = dir, class
 		}
 	}
 	return out, errors.Join(errs...)
@@ -406,6 +457,9 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	if v := getenv("COFFER_RESTORE_DURATIONS"); v != "" {
 		c.RestoreDurations = strings.Split(v, ";")
 	}
+	if v := getenv("COFFER_TIERS"); v != "" {
+		c.Tiers = strings.Split(v, ";")
+	}
 	env("COFFER_KMS", &c.KMS)
 	env("COFFER_KMS_ACCESS_KEY", &c.KMSAccessKey)
 	env("COFFER_KMS_SECRET_KEY", &c.KMSSecretKey)
@@ -429,6 +483,8 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	dur("COFFER_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout)
 	dur("COFFER_IDLE_TIMEOUT", &c.IdleTimeout)
 	dur("COFFER_SSE_KEY_CACHE_TTL", &c.SSEKeyCacheTTL)
+	dur("COFFER_LIFECYCLE_INTERVAL", &c.LifecycleInterval)
+	dur("COFFER_LIFECYCLE_CLOCK_OFFSET", &c.LifecycleClockOffset)
 	if v := getenv("COFFER_ALLOW_SSEC_OVER_HTTP"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

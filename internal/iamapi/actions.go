@@ -284,6 +284,7 @@ func init() {
 		"ListVirtualMFADevices": {serve: (*Handler).listVirtualMFADevices, resource: listResource("mfa")},
 		"CreateAccount":         {serve: (*Handler).createAccount, operator: true},
 		"ListAccounts":          {serve: (*Handler).listAccounts, operator: true},
+		"GetUsage":              {serve: (*Handler).getUsage, resource: usageResource},
 	}
 }
 

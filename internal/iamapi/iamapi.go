@@ -3,7 +3,8 @@
 // commands work against it. It translates requests to internal/iam and
 // answers in IAM's XML. Two actions of its own, CreateAccount and
 // ListAccounts, let the operator (the first account's root) manage
-// accounts; `coffer admin account` calls them.
+// accounts; `coffer admin account` calls them. A third, GetUsage, reports
+// storage use per bucket and storage class (`coffer admin usage`).
 package iamapi
 
 import (
@@ -41,6 +42,8 @@ type Handler struct {
 	// ClientIP is the caller's address for aws:SourceIp (the S3 layer's
 	// trusted-proxy logic); nil uses the TCP peer.
 	ClientIP func(r *http.Request) netip.Addr
+	// Usage answers GetUsage; nil fails it.
+	Usage UsageSource
 }
 
 // request is one IAM call.

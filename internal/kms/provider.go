@@ -127,6 +127,17 @@ func (c *Client) Decrypt(ctx context.Context, ciphertext []byte, ec map[string]s
 	return out.Plaintext, nil
 }
 
+// KeyPolicy returns the key policy (the policy named "default") of the
+// key keyID. Errors as GenerateDataKey; ErrAccessDenied when the client's
+// principal may not read it (kms:GetKeyPolicy).
+func (c *Client) KeyPolicy(ctx context.Context, keyID string) (string, error) {
+	out, err := c.api.GetKeyPolicy(ctx, &awskms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")})
+	if err != nil {
+		return "", remoteError("GetKeyPolicy", err)
+	}
+	return aws.ToString(out.Policy), nil
+}
+
 // remoteError wraps the Exception named by the service's error code, so
 // callers test errors.Is(err, ErrNotFound) whichever side failed, and
 // ErrUnavailable when the service gave no answer: a 5xx (with its

@@ -1,13 +1,14 @@
 // Package lifecycle holds S3 bucket lifecycle rules: the configuration
 // model of PutBucketLifecycleConfiguration, its validation with S3's rules
 // and messages, and the pure computations made from it (the expiration of
-// a current object version). It does no I/O and knows no wire format: the
-// HTTP layer converts the XML document to a Configuration, and the engine
-// stores the Configuration as JSON (the field names below are that stored
-// form; do not rename them).
+// a current object version; Evaluate, the action due for a version). It
+// does no I/O and knows no wire format: the HTTP layer converts the XML
+// document to a Configuration, and the engine stores the Configuration as
+// JSON (the field names below are that stored form; do not rename them).
 package lifecycle
 
 import (
+	"strings"
 	"time"
 )
 
@@ -34,9 +35,34 @@ var transitionClasses = []string{
 // infrequent-access class (S3's minimum storage duration there).
 const minIADays = 30
 
+// The values of x-amz-transition-default-minimum-object-size
+// (PutBucketLifecycleConfiguration): the storage classes that small
+// objects, not worth moving, are kept out of by default. A rule with a
+// size filter of its own is not subject to them.
+const (
+	// MinimumSizeAll128K keeps objects smaller than 128 KB out of every
+	// storage class (S3's default since September 2024).
+	MinimumSizeAll128K = "all_storage_classes_128K"
+	// MinimumSizeVariesByClass lets objects smaller than 128 KB move to
+	// GLACIER and DEEP_ARCHIVE, but to no other class.
+	MinimumSizeVariesByClass = "varies_by_storage_class"
+)
+
 // Configuration is a bucket's lifecycle configuration.
 type Configuration struct {
 	Rules []Rule `json:"rules"`
+	// TransitionMinimumSize is the x-amz-transition-default-minimum-object-size
+	// the configuration was put with; "" means MinimumSizeAll128K.
+	TransitionMinimumSize string `json:"transitionMinimumSize,omitempty"`
+}
+
+// TransitionDefault is the x-amz-transition-default-minimum-object-size in
+// effect, as S3 reports it.
+func (c *Configuration) TransitionDefault() string {
+	if c.TransitionMinimumSize == "" {
+		return MinimumSizeAll128K
+	}
+	return c.TransitionMinimumSize
 }
 
 // Rule is one lifecycle rule. Exactly one of Prefix (the legacy top-level
@@ -157,14 +183,22 @@ func (r *Rule) sizeBounds() (greater, less *int64) {
 }
 
 // Matches reports whether the rule's filter selects an object with this
-// key, tags and size. The status is not considered.
+// key, tags and size. The status is not considered. It does not allocate:
+// the lifecycle scanner calls it for every rule and object version.
 func (r *Rule) Matches(key string, tags map[string]string, size int64) bool {
-	if len(key) < len(r.prefix()) || key[:len(r.prefix())] != r.prefix() {
+	if !strings.HasPrefix(key, r.prefix()) {
 		return false
 	}
-	for _, t := range r.tags() {
-		if v, ok := tags[t.Key]; !ok || v != t.Value {
+	if f := r.Filter; f != nil {
+		if f.Tag != nil && !hasTag(tags, *f.Tag) {
 			return false
+		}
+		if f.And != nil {
+			for _, t := range f.And.Tags {
+				if !hasTag(tags, t) {
+					return false
+				}
+			}
 		}
 	}
 	gt, lt := r.sizeBounds()
@@ -175,6 +209,13 @@ func (r *Rule) Matches(key string, tags map[string]string, size int64) bool {
 		return false
 	}
 	return true
+}
+
+// hasTag reports whether tags hold t, key and value. A Tag without a value
+// wants the key with an empty value, as on S3.
+func hasTag(tags map[string]string, t Tag) bool {
+	v, ok := tags[t.Key]
+	return ok && v == t.Value
 }
 
 // Expiration computes the x-amz-expiration of a current object version:
@@ -189,13 +230,8 @@ func Expiration(rules []Rule, key string, tags map[string]string, size int64, la
 		if r.Status != StatusEnabled || r.Expiration == nil || !r.Matches(key, tags, size) {
 			continue
 		}
-		var d time.Time
-		switch e := r.Expiration; {
-		case e.Days != nil:
-			d = ceilDay(lastModified.UTC().AddDate(0, 0, *e.Days))
-		case e.Date != nil:
-			d = e.Date.UTC()
-		default:
+		d, set := dueDate(lastModified, r.Expiration.Days, r.Expiration.Date)
+		if !set {
 			continue // ExpiredObjectDeleteMarker only: not about current versions
 		}
 		if !ok || d.Before(date) {
@@ -203,6 +239,23 @@ func Expiration(rules []Rule, key string, tags map[string]string, size int64, la
 		}
 	}
 	return date, ruleID, ok
+}
+
+// dueDate is when an action counted from since falls due: since + days,
+// rounded up to the next midnight UTC, or date. set is false when the
+// action has neither. S3 user guide, "Lifecycle configuration elements":
+// "Amazon S3 calculates the time by adding the number of days specified in
+// the rule to the object creation time and rounding the resulting time to
+// the next day midnight UTC"; a Date action applies from that date on, to
+// objects created later too.
+func dueDate(since time.Time, days *int, date *time.Time) (due time.Time, set bool) {
+	switch {
+	case days != nil:
+		return ceilDay(since.UTC().AddDate(0, 0, *days)), true
+	case date != nil:
+		return date.UTC(), true
+	}
+	return time.Time{}, false
 }
 
 // ceilDay rounds t (UTC) up to midnight.

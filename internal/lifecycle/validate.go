@@ -36,6 +36,13 @@ func invalidRequest(format string, a ...any) error {
 // ErrInvalidArgument or ErrInvalidRequest with S3's message. Rules without
 // an ID are accepted (the engine names them before storing).
 func (c *Configuration) Validate() error {
+	// AWS documents no error for an unknown value; S3 emulators that
+	// record S3's answers agree on this one.
+	switch c.TransitionMinimumSize {
+	case "", MinimumSizeAll128K, MinimumSizeVariesByClass:
+	default:
+		return invalidRequest("Invalid TransitionDefaultMinimumObjectSize found: %s", c.TransitionMinimumSize)
+	}
 	if len(c.Rules) == 0 {
 		return malformed("a lifecycle configuration needs at least one Rule")
 	}

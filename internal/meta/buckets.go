@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-const bucketCols = `name, owner, region, created, versioning, tags, encryption, policy, access, lifecycle`
+const bucketCols = `name, owner, region, created, versioning, tags, encryption, policy, access, lifecycle, intelligent_tiering`
 
 func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 	var (
@@ -15,14 +15,15 @@ func scanBucket(sc interface{ Scan(...any) error }) (Bucket, error) {
 		created          int64
 		tags, encryption sql.NullString
 		policy, access   sql.NullString
-		lifecycle        sql.NullString
+		lifecycle, itc   sql.NullString
 	)
-	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption, &policy, &access, &lifecycle); err != nil {
+	if err := sc.Scan(&b.Name, &b.Owner, &b.Region, &created, &b.Versioning, &tags, &encryption, &policy, &access, &lifecycle, &itc); err != nil {
 		return Bucket{}, err
 	}
 	b.Created = fromNanos(created)
 	b.Policy = policy.String
 	b.Lifecycle = lifecycle.String
+	b.IntelligentTiering = itc.String
 	var err error
 	if b.Tags, err = decodeTags(tags); err != nil {
 		return Bucket{}, err
@@ -84,8 +85,9 @@ func (s *SQL) CreateBucket(ctx context.Context, b Bucket) error {
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access, nullString(b.Lifecycle))
+		_, err = t.exec(`INSERT INTO buckets (`+bucketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.Name, b.Owner, b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access, nullString(b.Lifecycle),
+			nullString(b.IntelligentTiering))
 		return err
 	})
 	if err != nil {
@@ -136,8 +138,9 @@ func (s *SQL) UpdateBucket(ctx context.Context, name string, fn func(*Bucket) er
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ?, policy = ?, access = ?, lifecycle = ? WHERE name = ?`,
-			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access, nullString(b.Lifecycle), name)
+		_, err = t.exec(`UPDATE buckets SET region = ?, created = ?, versioning = ?, tags = ?, encryption = ?, policy = ?, access = ?, lifecycle = ?, intelligent_tiering = ? WHERE name = ?`,
+			b.Region, toNanos(b.Created), b.Versioning, tags, encryption, nullString(b.Policy), access, nullString(b.Lifecycle),
+			nullString(b.IntelligentTiering), name)
 		return err
 	})
 	if fnErr != nil {

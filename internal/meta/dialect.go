@@ -39,7 +39,10 @@ type dialect struct {
 //     versions.acl and uploads.acl.
 //   - 7: versions.restore (RestoreObject of archived versions).
 //   - 8: buckets.lifecycle (bucket lifecycle configuration).
-const schemaVersion = 8
+//   - 9: buckets.intelligent_tiering (S3 Intelligent-Tiering
+//     configurations) and versions.last_access (when the version was
+//     last read, for its access tier).
+const schemaVersion = 9
 
 // sqliteDialect is the embedded database.
 //
@@ -81,6 +84,12 @@ const schemaVersion = 8
 //   - buckets.lifecycle is the bucket's lifecycle configuration
 //     (Bucket.Lifecycle; NULL = none): JSON that package object writes
 //     and reads, opaque to the store like the policy.
+//     buckets.intelligent_tiering is its S3 Intelligent-Tiering
+//     configurations (Bucket.IntelligentTiering; NULL = none), likewise.
+//   - versions.last_access is when the version was last read
+//     (Version.LastAccess; 0 = not since it was written). Reads update it
+//     coarsely (package object decides how often), so it costs one small
+//     UPDATE per object per interval, not one per GET.
 //   - Times are UTC Unix nanoseconds (0 = zero time); JSON columns hold
 //     headers, user metadata, tags and encryption (NULL = none), under
 //     the fixed field names of encode.go.
@@ -112,7 +121,8 @@ var sqliteDialect = dialect{
 			encryption TEXT,
 			policy     TEXT,
 			access     TEXT,
-			lifecycle  TEXT
+			lifecycle  TEXT,
+			intelligent_tiering TEXT
 		)`,
 		`CREATE INDEX IF NOT EXISTS buckets_owner ON buckets (owner, name)`,
 		`CREATE TABLE IF NOT EXISTS versions (
@@ -136,6 +146,7 @@ var sqliteDialect = dialect{
 			sse            TEXT,
 			acl            TEXT,
 			restore        TEXT,
+			last_access    INTEGER NOT NULL DEFAULT 0,
 			UNIQUE (bucket, obj_key, version_id)
 		)`,
 		`CREATE INDEX IF NOT EXISTS versions_key ON versions (bucket, obj_key, seq DESC)`,
@@ -226,6 +237,12 @@ var sqliteDialect = dialect{
 		},
 		7: {
 			`ALTER TABLE buckets ADD COLUMN lifecycle TEXT`,
+		},
+		// Versions from before access tracking count as not read since
+		// they were written.
+		8: {
+			`ALTER TABLE buckets ADD COLUMN intelligent_tiering TEXT`,
+			`ALTER TABLE versions ADD COLUMN last_access INTEGER NOT NULL DEFAULT 0`,
 		},
 	},
 }

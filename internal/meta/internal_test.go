@@ -208,6 +208,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s.stopCommitter()
 	w := &txn{ctx: ctx, c: s.w, d: s.d}
 	for _, q := range []string{
+		`ALTER TABLE buckets DROP COLUMN intelligent_tiering`,
+		`ALTER TABLE versions DROP COLUMN last_access`,
 		`ALTER TABLE buckets DROP COLUMN lifecycle`,
 		`ALTER TABLE versions DROP COLUMN restore`,
 		`ALTER TABLE buckets DROP COLUMN access`,

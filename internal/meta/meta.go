@@ -79,6 +79,11 @@ type Bucket struct {
 	// the JSON of a lifecycle.Configuration, validated and with every
 	// rule named. "" means none. The store does not parse it.
 	Lifecycle string
+	// IntelligentTiering is the bucket's S3 Intelligent-Tiering
+	// configurations (PutBucketIntelligentTieringConfiguration) as
+	// package object encodes them: JSON, validated. "" means none. The
+	// store does not parse it.
+	IntelligentTiering string
 	// Ownership is the bucket's Object Ownership setting
 	// (OwnershipBucketOwnerEnforced, …); "" means none was set, which
 	// behaves as ObjectWriter, as on S3.
@@ -215,6 +220,11 @@ type Version struct {
 	// Restore is the last RestoreObject of an archived version (GLACIER,
 	// DEEP_ARCHIVE); nil if none.
 	Restore *Restore
+	// LastAccess is when the version was last read, as package object
+	// records it (coarsely: see Store.TouchVersion); zero means not since
+	// it was written. S3 Intelligent-Tiering derives the access tier from
+	// it.
+	LastAccess time.Time
 }
 
 // Restore is a restore of an archived object version: requested at
@@ -225,6 +235,10 @@ type Restore struct {
 	Requested time.Time
 	Ready     time.Time
 	Expiry    time.Time
+	// AccessTier is, for an INTELLIGENT_TIERING version, the archive
+	// tier it is being restored from (ARCHIVE_ACCESS,
+	// DEEP_ARCHIVE_ACCESS); "" for GLACIER and DEEP_ARCHIVE.
+	AccessTier string `json:",omitempty"`
 }
 
 // Upload is an in-progress multipart upload.
@@ -305,10 +319,21 @@ type Store interface {
 	// ErrNoSuchBucket, ErrNoSuchKey or ErrNoSuchVersion as GetVersion.
 	DeleteVersion(ctx context.Context, bucket, key, versionID string, cond Precondition) (Version, error)
 	// UpdateVersion runs fn on a stored version (latest if versionID is
-	// "") and stores the changed Tags, ACL and Restore (other fields are
-	// ignored). Errors as
+	// "") and stores the changed Tags, ACL, Restore and LastAccess (other
+	// fields are ignored). Errors as
 	// GetVersion, or fn's error unchanged.
 	UpdateVersion(ctx context.Context, bucket, key, versionID string, fn func(*Version) error) (Version, error)
+	// TouchVersion records a read of a version at at: it sets LastAccess,
+	// and nothing else, unless the stored LastAccess is already later.
+	// versionID must not be empty. Returns ErrNoSuchBucket, ErrNoSuchKey
+	// or ErrNoSuchVersion as GetVersion.
+	TouchVersion(ctx context.Context, bucket, key, versionID string, at time.Time) error
+	// ScanVersions walks a bucket's versions for the lifecycle scanner:
+	// see SQL.ScanVersions.
+	ScanVersions(ctx context.Context, bucket string, cur ScanCursor, limit int) ([]Version, error)
+	// ReplaceVersionData swaps a version's storage class, restore state
+	// and blobs (a tier transition): see SQL.ReplaceVersionData.
+	ReplaceVersionData(ctx context.Context, bucket, key, versionID string, fn func(*Version) error) (Version, error)
 	// ListLatest returns, in key order, the latest version of each key in
 	// bucket that matches page, skipping keys whose latest version is a
 	// delete marker. Parts are not loaded. Returns ErrNoSuchBucket.
@@ -361,6 +386,11 @@ type Store interface {
 	// refers to blobID (used by the start-up orphan sweep). It is false
 	// for "": inline parts refer to no blob.
 	BlobReferenced(ctx context.Context, blobID string) (bool, error)
+
+	// Usage returns the storage used per bucket and storage class, of
+	// bucket or of all buckets if bucket is "" (see SQL.Usage). Returns
+	// ErrNoSuchBucket if a named bucket does not exist.
+	Usage(ctx context.Context, bucket string) ([]UsageRow, error)
 
 	// Close releases the database.
 	Close() error

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // schemaV2 is the layout of schema version 2, frozen as released: a
@@ -302,4 +303,92 @@ func TestMigrateFromVersion3(t *testing.T) {
 	if got, want := tableColumns(t, path, "buckets"), tableColumns(t, fresh, "buckets"); !slices.Equal(got, want) {
 		t.Errorf("buckets columns after migration = %q, want %q", got, want)
 	}
+}
+
+// schemaV8 is the layout of schema version 8, frozen as released: version
+// 4's tables, the account tables, and the columns versions 5 to 8 added
+// last.
+var schemaV8 = append(slices.Clone(schemaV4),
+	`CREATE TABLE accounts (
+		id           TEXT NOT NULL PRIMARY KEY,
+		name         TEXT NOT NULL UNIQUE,
+		canonical_id TEXT NOT NULL UNIQUE,
+		created      INTEGER NOT NULL,
+		revision     INTEGER NOT NULL,
+		iam          TEXT NOT NULL
+	)`,
+	`CREATE TABLE access_keys (
+		access_key_id     TEXT NOT NULL PRIMARY KEY,
+		account_id        TEXT NOT NULL REFERENCES accounts (id),
+		last_used         INTEGER NOT NULL,
+		last_used_service TEXT NOT NULL,
+		last_used_region  TEXT NOT NULL
+	)`,
+	`CREATE INDEX access_keys_account ON access_keys (account_id)`,
+	`CREATE TABLE server_secrets (
+		name  TEXT NOT NULL PRIMARY KEY,
+		value BLOB NOT NULL
+	)`,
+	`ALTER TABLE buckets ADD COLUMN access TEXT`,
+	`ALTER TABLE versions ADD COLUMN acl TEXT`,
+	`ALTER TABLE uploads ADD COLUMN acl TEXT`,
+	`ALTER TABLE versions ADD COLUMN restore TEXT`,
+	`ALTER TABLE buckets ADD COLUMN lifecycle TEXT`,
+)
+
+// TestMigrateFromVersion8 opens a database of the version 8 layout (no
+// Intelligent-Tiering configurations, no access times): its versions read
+// back as not read since written and its buckets without configurations,
+// both can then be stored, and the migrated tables have the columns of new
+// ones.
+func TestMigrateFromVersion8(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	execSQLite(t, path, append(slices.Clone(schemaV8),
+		`INSERT INTO schema_version (version) VALUES (8)`,
+		`INSERT INTO buckets (name, owner, region, created, versioning, lifecycle) VALUES ('b', 'o', '', 1, '', '{"rules":[]}')`,
+		`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, checksum_algo, checksum_type, checksum_value, restore)
+			VALUES ('b', 'old', 'v1', 1, 0, 'o', 2, 3, 'e', 'INTELLIGENT_TIERING', '', '', '', NULL)`,
+		`INSERT INTO version_parts (seq, ord, number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data)
+			VALUES (1, 0, 0, 'blob-1', 3, 'e', '', '', '', 2, NULL)`,
+	)...)
+
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	err = s.read(ctx, func(t *txn) error { return t.scanOne(`SELECT version FROM schema_version`, nil, &v) })
+	if err != nil || v != schemaVersion {
+		t.Fatalf("schema version = %d, %v; want %d", v, err, schemaVersion)
+	}
+	b, err := s.GetBucket(ctx, "b")
+	if err != nil || b.IntelligentTiering != "" || b.Lifecycle != `{"rules":[]}` {
+		t.Fatalf("old bucket = %+v, %v; want its lifecycle and no Intelligent-Tiering", b, err)
+	}
+	old, err := s.GetVersion(ctx, "b", "old", "")
+	if err != nil || !old.LastAccess.IsZero() || old.StorageClass != "INTELLIGENT_TIERING" {
+		t.Fatalf("old version = %+v, %v; want it never read", old, err)
+	}
+
+	const doc = `[{"id":"a"}]`
+	if err := s.UpdateBucket(ctx, "b", func(b *Bucket) error { b.IntelligentTiering = doc; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(100, 0).UTC()
+	if err := s.TouchVersion(ctx, "b", "old", "v1", at); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.GetBucket(ctx, "b"); err != nil || b.IntelligentTiering != doc {
+		t.Fatalf("bucket after migration = %+v, %v; want the configurations stored", b, err)
+	}
+	if got, err := s.GetVersion(ctx, "b", "old", ""); err != nil || !got.LastAccess.Equal(at) {
+		t.Fatalf("version after migration = %+v, %v; want LastAccess %v", got, err, at)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	wantFreshLayout(t, path, "buckets", "versions")
 }

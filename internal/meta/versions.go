@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
-const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore`
+const versionCols = `seq, bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore, last_access`
 
 const partCols = `number, blob_id, size, etag, checksum_algo, checksum_type, checksum_value, last_modified, inline_data`
 
@@ -20,19 +21,20 @@ func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	var (
 		v                            Version
 		latest, marker               int
-		lastModified                 int64
+		lastModified, lastAccess     int64
 		headers, userMeta, tags, sse sql.NullString
 		acl, restore                 sql.NullString
 	)
 	err := sc.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Owner, &lastModified,
 		&v.Size, &v.ETag, &v.StorageClass, &headers, &userMeta, &tags,
-		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse, &acl, &restore)
+		&v.Checksum.Algorithm, &v.Checksum.Type, &v.Checksum.Value, &sse, &acl, &restore, &lastAccess)
 	if err != nil {
 		return Version{}, err
 	}
 	v.IsLatest = latest != 0
 	v.DeleteMarker = marker != 0
 	v.LastModified = fromNanos(lastModified)
+	v.LastAccess = fromNanos(lastAccess)
 	if v.Headers, err = decodeHeaders(headers); err != nil {
 		return Version{}, err
 	}
@@ -212,10 +214,11 @@ func insertVersion(t *txn, v *Version) error {
 	if err != nil {
 		return err
 	}
-	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	err = t.scanOne(`INSERT INTO versions (bucket, obj_key, version_id, is_latest, delete_marker, owner, last_modified, size, etag, storage_class, headers, user_meta, tags, checksum_algo, checksum_type, checksum_value, sse, acl, restore, last_access)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		[]any{v.Bucket, v.Key, v.VersionID, boolInt(v.DeleteMarker), v.Owner, toNanos(v.LastModified), v.Size, v.ETag,
-			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse, acl, restore},
+			v.StorageClass, headers, userMeta, tags, v.Checksum.Algorithm, v.Checksum.Type, v.Checksum.Value, sse, acl, restore,
+			toNanos(v.LastAccess)},
 		&v.Seq)
 	if err != nil {
 		return err
@@ -369,6 +372,7 @@ func commitVersion(t *txn, v Version, cond Precondition) (Version, error) {
 		}
 	}
 	v.LastModified = normTime(v.LastModified)
+	v.LastAccess = normTime(v.LastAccess)
 	if v.Parts != nil {
 		v.Parts = append([]Part(nil), v.Parts...)
 		for i := range v.Parts {
@@ -465,10 +469,12 @@ func (s *SQL) UpdateVersion(ctx context.Context, bucket, key, versionID string, 
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(`UPDATE versions SET tags = ?, acl = ?, restore = ? WHERE seq = ?`, tags, acl, restore, v.Seq); err != nil {
+		changed.LastAccess = normTime(changed.LastAccess)
+		if _, err := t.exec(`UPDATE versions SET tags = ?, acl = ?, restore = ?, last_access = ? WHERE seq = ?`,
+			tags, acl, restore, toNanos(changed.LastAccess), v.Seq); err != nil {
 			return err
 		}
-		v.Tags, v.ACL, v.Restore = changed.Tags, changed.ACL, changed.Restore
+		v.Tags, v.ACL, v.Restore, v.LastAccess = changed.Tags, changed.ACL, changed.Restore, changed.LastAccess
 		out = v
 		return nil
 	})
@@ -476,6 +482,34 @@ func (s *SQL) UpdateVersion(ctx context.Context, bucket, key, versionID string, 
 		return Version{}, unwrapCond(err, "meta: update %s/%s version %q", bucket, key, versionID)
 	}
 	return out, nil
+}
+
+// TouchVersion implements Store. The stored time only moves forward, so
+// concurrent touches in any order leave the latest.
+func (s *SQL) TouchVersion(ctx context.Context, bucket, key, versionID string, at time.Time) error {
+	if versionID == "" {
+		return fmt.Errorf("meta: touch %s/%s: empty version ID", bucket, key)
+	}
+	err := s.write(ctx, func(t *txn) error {
+		ns := toNanos(at)
+		res, err := t.exec(`UPDATE versions SET last_access = ? WHERE bucket = ? AND obj_key = ? AND version_id = ? AND last_access < ?`,
+			ns, bucket, key, versionID, ns)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		found, err := t.exists(`SELECT 1 FROM versions WHERE bucket = ? AND obj_key = ? AND version_id = ?`, bucket, key, versionID)
+		if err != nil || found {
+			return err // found: it was touched later already
+		}
+		return missingVersion(t, bucket, key)
+	})
+	if err != nil {
+		return fmt.Errorf("meta: touch %s/%s version %q: %w", bucket, key, versionID, err)
+	}
+	return nil
 }
 
 // ListLatest implements Store.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coffer-project/coffer/internal/blob"
 	"github.com/coffer-project/coffer/internal/checksum"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/sse"
@@ -32,6 +33,9 @@ type bodySpec struct {
 	key  []byte
 	part int
 	mode string
+	// class is the storage class the data is stored for: a blob goes to
+	// that class's tier.
+	class string
 }
 
 // storedBody is a verified body: either in a durable blob (id), or held
@@ -146,7 +150,7 @@ func (s *Service) storeBody(ctx context.Context, spec bodySpec) (storedBody, err
 			return storedBody{}, err
 		}
 	}
-	id, n, err := s.Blobs.Put(ctx, src)
+	id, n, err := s.putBlob(ctx, spec.class, src)
 	if err != nil {
 		if br.err != nil && br.err != io.EOF {
 			return storedBody{}, br.err // our verdict, or the body's own error, unwrapped by the store
@@ -158,6 +162,15 @@ func (s *Service) storeBody(ctx context.Context, spec bodySpec) (storedBody, err
 		return storedBody{}, fmt.Errorf("object: blob store kept %d of %d bytes", n, want)
 	}
 	return storedBody{id: id, size: br.n, etag: etag(), checksum: sum()}, nil
+}
+
+// putBlob stores r as a blob where class's data belongs: in its tier when
+// the blob store keeps classes apart.
+func (s *Service) putBlob(ctx context.Context, class string, r io.Reader) (string, int64, error) {
+	if cs, ok := s.Blobs.(blob.ClassStore); ok {
+		return cs.PutClass(ctx, storageClass(class), r)
+	}
+	return s.Blobs.Put(ctx, r)
 }
 
 // storedSize is how many bytes n bytes of data take in a blob.

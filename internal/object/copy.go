@@ -26,6 +26,10 @@ func (s *Service) copySource(ctx context.Context, bucket, key, versionID string,
 	if !Readable(&src, s.now()) {
 		return src, fmt.Errorf("%w: the source object is archived (%s) and not restored", ErrInvalidObjectState, src.StorageClass)
 	}
+	if err := s.tieredReadable(ctx, &src); err != nil {
+		return src, err
+	}
+	s.recordAccess(ctx, &src) // copying counts as access of the source
 	return src, nil
 }
 
@@ -118,7 +122,8 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (meta.Version, m
 		return meta.Version{}, src, err
 	}
 	defer clear(key)
-	data, err := s.storeBody(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo, key: key, mode: enc.Mode})
+	data, err := s.storeBody(ctx, bodySpec{body: body, size: src.Size, max: MaxPutSize, storeAlgo: algo, key: key, mode: enc.Mode,
+		class: v.StorageClass})
 	if err != nil {
 		return meta.Version{}, src, err
 	}

@@ -16,7 +16,10 @@ import (
 // ErrInvalidRequest for Range with partNumber, ErrInvalidRange for an
 // unsatisfiable range or a part number the object does not have;
 // for encrypted objects ErrSSECRequired, ErrSSECKeyMismatch,
-// ErrSSECNotApplicable, a *KMSError, or an error wrapping ErrIntegrity.
+// ErrSSECNotApplicable, a *KMSError, or an error wrapping ErrIntegrity;
+// ErrInvalidObjectState for an archived object not restored (GLACIER,
+// DEEP_ARCHIVE, or INTELLIGENT_TIERING in an archive tier). A GET counts
+// as an access of an INTELLIGENT_TIERING object (recordAccess).
 func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, error) {
 	r, err := s.HeadObject(ctx, in)
 	if err != nil {
@@ -24,6 +27,9 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, er
 	}
 	if !Readable(&r.Version, s.now()) {
 		return nil, fmt.Errorf("%w: the object is archived (%s) and not restored", ErrInvalidObjectState, r.Version.StorageClass)
+	}
+	if err := s.tieredReadable(ctx, &r.Version); err != nil {
+		return nil, err
 	}
 	key, err := s.openKey(ctx, in.Bucket, in.Key, &r.Version.Encryption, in.Customer)
 	if err != nil {
@@ -35,6 +41,7 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*ObjectReader, er
 		return nil, err
 	}
 	r.Body = body
+	s.recordAccess(ctx, &r.Version)
 	return r, nil
 }
 

@@ -163,6 +163,7 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (UploadedP
 		key:        key,
 		part:       in.PartNumber,
 		mode:       u.Encryption.Mode,
+		class:      u.StorageClass,
 	})
 	if err != nil {
 		return UploadedPart{}, err
@@ -215,7 +216,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (U
 	body := newPartsReader(ctx, s.Blobs, srcKey, src.Parts, offset, length)
 	defer body.Close()
 	data, err := s.storeBody(ctx, bodySpec{body: body, size: length, max: MaxPutSize, storeAlgo: algo,
-		key: key, part: in.PartNumber, mode: u.Encryption.Mode})
+		key: key, part: in.PartNumber, mode: u.Encryption.Mode, class: u.StorageClass})
 	if err != nil {
 		return UploadedPart{}, src, err
 	}

@@ -130,11 +130,15 @@ type Service struct {
 	// KeyCacheTTL bounds how long a bucket key (S3 Bucket Keys, and every
 	// SSE-S3 key) is used and kept in memory; 0 means DefaultKeyCacheTTL.
 	KeyCacheTTL time.Duration
+	// UsageCacheTTL is how long Usage reuses a result; 0 means
+	// DefaultUsageCacheTTL, a negative value computes every call afresh.
+	UsageCacheTTL time.Duration
 
 	gcOnce   sync.Once
 	gcWake   chan struct{} // see nudgeGC
 	keyOnce  sync.Once
 	keyCache *keyCache
+	usage    usageCache
 }
 
 // Conditions are the If-* headers of a read (or a copy source's

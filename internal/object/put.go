@@ -53,6 +53,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (meta.Version, err
 		sent:       in.Checksum,
 		key:        key,
 		mode:       enc.Mode,
+		class:      in.StorageClass,
 	})
 	if err != nil {
 		return meta.Version{}, err

@@ -97,7 +97,7 @@ func restoreExpiry(ready time.Time, days int) time.Time {
 // RestoreInput is a RestoreObject request.
 type RestoreInput struct {
 	Bucket, Key, VersionID string
-	Days                   int
+	Days                   int    // 0: not given
 	Tier                   string // "" is Standard
 }
 
@@ -106,17 +106,22 @@ type RestoreInput struct {
 // passed, for Days days. While a restore runs a second one is
 // ErrRestoreAlreadyInProgress; once restored, asking again extends the
 // expiry (started is then false). An object that is not archived is
-// ErrInvalidObjectState.
+// ErrInvalidObjectState. An INTELLIGENT_TIERING version in an archive
+// tier is restored without Days, back into Frequent Access (see
+// restoreTiered).
 func (s *Service) RestoreObject(ctx context.Context, in RestoreInput) (started bool, err error) {
-	if in.Days < 1 {
-		return false, fmt.Errorf("%w: Days must be a positive number", ErrInvalidArgument)
-	}
 	if in.Tier == "" {
 		in.Tier = TierStandard
 	}
 	v, err := s.readVersion(ctx, in.Bucket, in.Key, in.VersionID)
 	if err != nil {
 		return false, err
+	}
+	if v.StorageClass == s3.StorageIntelligentTiering {
+		return s.restoreTiered(ctx, in, v)
+	}
+	if in.Days < 1 {
+		return false, fmt.Errorf("%w: Days must be a positive number", ErrInvalidArgument)
 	}
 	if !s3.IsArchiveClass(v.StorageClass) {
 		return false, fmt.Errorf("%w: restore is not allowed for the object's current storage class", ErrInvalidObjectState)

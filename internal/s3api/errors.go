@@ -94,6 +94,8 @@ var errorCodes = []struct {
 	{object.ErrInvalidOwnership, s3err.MalformedXML, ""},
 	{object.ErrMalformedPolicy, s3err.MalformedPolicy, ""},
 	{object.ErrNoSuchLifecycleConfiguration, s3err.NoSuchLifecycleConfiguration, ""},
+	{object.ErrNoSuchConfiguration, s3err.Code{Name: "NoSuchConfiguration", Status: http.StatusNotFound}, "The specified configuration does not exist."},
+	{object.ErrTooManyConfigurations, s3err.Code{Name: "TooManyConfigurations", Status: http.StatusBadRequest}, "You are attempting to create a new configuration but have already reached the 1,000-configuration limit."},
 
 	// Lifecycle configuration.
 	{lifecycle.ErrMalformed, s3err.MalformedXML, ""},

@@ -140,7 +140,7 @@ func (h *handler) serveS3(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.IAM != nil {
 		h.cfg.IAM.RecordUse(r.Context(), res.Principal, "s3", res.Region)
 	}
-	if res.Principal.Anonymous || res.Principal.UserName != "" || res.Principal.Session != nil {
+	if res.Principal.Anonymous || res.Principal.UserName != "" || res.Principal.Session != nil || res.Principal.Origin != nil {
 		// For KeyUseAuthorizer; a root user needs no check (nor the
 		// allocation, on the hot path).
 		r = withCaller(r, res.Principal)
@@ -214,6 +214,14 @@ func (h *handler) dispatch(q *request) error {
 		return h.putBucketLifecycle(q)
 	case OpDeleteBucketLifecycle:
 		return h.deleteBucketLifecycle(q)
+	case OpGetBucketIntelligentTiering:
+		return h.getBucketIntelligentTiering(q)
+	case OpPutBucketIntelligentTiering:
+		return h.putBucketIntelligentTiering(q)
+	case OpDeleteBucketIntelligentTiering:
+		return h.deleteBucketIntelligentTiering(q)
+	case OpListBucketIntelligentTiering:
+		return h.listBucketIntelligentTiering(q)
 	case OpGetBucketPolicy:
 		return h.getBucketPolicy(q)
 	case OpPutBucketPolicy:

@@ -9,11 +9,17 @@ import (
 	"github.com/coffer-project/coffer/internal/s3xml"
 )
 
+// transitionMinimumHeader is x-amz-transition-default-minimum-object-size:
+// put with the configuration, and answered by PUT and GET with the value in
+// effect (the API reference of Put- and GetBucketLifecycleConfiguration).
+const transitionMinimumHeader = "X-Amz-Transition-Default-Minimum-Object-Size"
+
 func (h *handler) getBucketLifecycle(q *request) error {
 	cfg, err := h.obj.GetBucketLifecycle(q.r.Context(), q.op.Bucket)
 	if err != nil {
 		return err
 	}
+	q.w.Header().Set(transitionMinimumHeader, cfg.TransitionDefault())
 	return writeXML(q.w, http.StatusOK, lifecycleToXML(cfg))
 }
 
@@ -31,9 +37,13 @@ func (h *handler) putBucketLifecycle(q *request) error {
 	if err := decodeXML(q, &doc); err != nil {
 		return err
 	}
-	if err := h.obj.PutBucketLifecycle(q.r.Context(), q.op.Bucket, lifecycleFromXML(doc)); err != nil {
+	cfg := lifecycleFromXML(doc)
+	// Absent (or empty) means the default; the engine refuses unknown values.
+	cfg.TransitionMinimumSize = q.r.Header.Get(transitionMinimumHeader)
+	if err := h.obj.PutBucketLifecycle(q.r.Context(), q.op.Bucket, cfg); err != nil {
 		return err
 	}
+	q.w.Header().Set(transitionMinimumHeader, cfg.TransitionDefault())
 	q.w.WriteHeader(http.StatusOK)
 	return nil
 }

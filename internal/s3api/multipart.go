@@ -195,6 +195,7 @@ func (h *handler) completeMultipartUpload(q *request) error {
 	}
 	setVersionHeaders(q.w.Header(), v)
 	setSSEHeaders(q.w.Header(), v.Encryption, nil, 0)
+	setExpirationHeader(q.w.Header(), q.bucket, &v)
 	res := s3xml.CompleteMultipartUploadResult{
 		Location: location(q), Bucket: v.Bucket, Key: v.Key, ETag: quoteETag(v.ETag),
 	}

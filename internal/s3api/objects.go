@@ -194,9 +194,7 @@ func (h *handler) putObject(q *request) error {
 	}
 	setVersionHeaders(q.w.Header(), v)
 	setSSEHeaders(q.w.Header(), v.Encryption, in.SSE.Customer, withContext|withCustomer)
-	if eh := object.ExpirationHeader(q.bucket, &v); eh != "" {
-		q.w.Header().Set("x-amz-expiration", eh)
-	}
+	setExpirationHeader(q.w.Header(), q.bucket, &v)
 	q.w.Header().Set("ETag", quoteETag(v.ETag))
 	if in.Checksum.Algorithm != "" {
 		setChecksumHeaders(q.w.Header(), v.Checksum)
@@ -333,8 +331,12 @@ func (h *handler) getObject(q *request, head bool) error {
 	}
 	hd := q.w.Header()
 	setObjectHeaders(hd, res.Version)
-	if rh := object.RestoreHeader(&res.Version, h.now()); rh != "" {
-		hd.Set("x-amz-restore", rh)
+	restore, archive := object.ArchiveHeaders(q.bucket, &res.Version, h.now())
+	if restore != "" {
+		hd.Set("x-amz-restore", restore)
+	}
+	if archive != "" {
+		hd.Set("x-amz-archive-status", archive)
 	}
 	if vid == "" || res.Version.IsLatest {
 		if eh := object.ExpirationHeader(q.bucket, &res.Version); eh != "" {
@@ -545,7 +547,17 @@ func (h *handler) copyObject(q *request) error {
 	}
 	setVersionHeaders(q.w.Header(), v)
 	setSSEHeaders(q.w.Header(), v.Encryption, dst.SSE.Customer, withContext|withCustomer)
+	setExpirationHeader(q.w.Header(), q.bucket, &v)
 	return writeXML(q.w, http.StatusOK, copyResult(v))
+}
+
+// setExpirationHeader sets x-amz-expiration for a new current version v
+// of bucket b when its lifecycle configuration expires it, as S3 answers
+// PutObject, CopyObject and CompleteMultipartUpload.
+func setExpirationHeader(hd http.Header, b *meta.Bucket, v *meta.Version) {
+	if eh := object.ExpirationHeader(b, v); eh != "" {
+		hd.Set("x-amz-expiration", eh)
+	}
 }
 
 func copyResult(v meta.Version) s3xml.CopyObjectResult {

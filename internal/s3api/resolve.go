@@ -69,6 +69,10 @@ const (
 	OpGetBucketLifecycle
 	OpPutBucketLifecycle
 	OpDeleteBucketLifecycle
+	OpGetBucketIntelligentTiering
+	OpPutBucketIntelligentTiering
+	OpDeleteBucketIntelligentTiering
+	OpListBucketIntelligentTiering
 	kindCount
 )
 
@@ -128,6 +132,10 @@ var kindNames = [kindCount]string{
 	OpGetBucketLifecycle:             "GetBucketLifecycleConfiguration",
 	OpPutBucketLifecycle:             "PutBucketLifecycleConfiguration",
 	OpDeleteBucketLifecycle:          "DeleteBucketLifecycle",
+	OpGetBucketIntelligentTiering:    "GetBucketIntelligentTieringConfiguration",
+	OpPutBucketIntelligentTiering:    "PutBucketIntelligentTieringConfiguration",
+	OpDeleteBucketIntelligentTiering: "DeleteBucketIntelligentTieringConfiguration",
+	OpListBucketIntelligentTiering:   "ListBucketIntelligentTieringConfigurations",
 }
 
 func (k Kind) String() string {
@@ -191,6 +199,10 @@ func (k Kind) Action() string {
 		return "s3:GetLifecycleConfiguration"
 	case OpPutBucketLifecycle, OpDeleteBucketLifecycle:
 		return "s3:PutLifecycleConfiguration"
+	case OpGetBucketIntelligentTiering, OpListBucketIntelligentTiering:
+		return "s3:GetIntelligentTieringConfiguration"
+	case OpPutBucketIntelligentTiering, OpDeleteBucketIntelligentTiering:
+		return "s3:PutIntelligentTieringConfiguration"
 	case OpGetBucketPolicy:
 		return "s3:GetBucketPolicy"
 	case OpPutBucketPolicy:
@@ -269,7 +281,7 @@ func (e *ResolveError) Error() string { return e.Msg }
 // bucketSubresources are query parameters that select a bucket operation
 // coffer does not serve yet; they must not fall through to ListObjects.
 var bucketSubresources = []string{
-	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
+	"accelerate", "analytics", "cors", "inventory",
 	"logging", "metrics", "notification", "object-lock",
 	"replication", "requestPayment", "website", "session",
 	"legal-hold", "retention", "torrent", "select", "metadataTable", "abac",
@@ -347,6 +359,10 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpGetBucketEncryption
 		case has("lifecycle"):
 			return OpGetBucketLifecycle
+		case has("intelligent-tiering") && has("id"):
+			return OpGetBucketIntelligentTiering
+		case has("intelligent-tiering"):
+			return OpListBucketIntelligentTiering
 		case has("policy"):
 			return OpGetBucketPolicy
 		case has("policyStatus"):
@@ -378,6 +394,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpPutBucketEncryption
 		case has("lifecycle"):
 			return OpPutBucketLifecycle
+		case has("intelligent-tiering"):
+			return OpPutBucketIntelligentTiering
 		case has("policy"):
 			return OpPutBucketPolicy
 		case has("policyStatus"):
@@ -399,6 +417,8 @@ func bucketKind(m string, has func(string) bool, listType string) Kind {
 			return OpDeleteBucketEncryption
 		case has("lifecycle"):
 			return OpDeleteBucketLifecycle
+		case has("intelligent-tiering"):
+			return OpDeleteBucketIntelligentTiering
 		case has("policy"):
 			return OpDeleteBucketPolicy
 		case has("policyStatus"), has("acl"):

@@ -29,6 +29,7 @@ import (
 	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/iamapi"
 	"github.com/coffer-project/coffer/internal/kms"
+	"github.com/coffer-project/coffer/internal/lifecycle"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3api"
@@ -71,6 +72,15 @@ type Config struct {
 	VPCEndpoints []config.VPCEndpoint
 	// RestoreDurations override how long restores take, by tier.
 	RestoreDurations map[string]time.Duration
+	// Tiers are the blob directories of storage classes kept apart from
+	// DataDir/blobs, by class.
+	Tiers map[string]string
+	// LifecycleInterval is how often the lifecycle scanner runs
+	// (0 → lifecycle.DefaultInterval).
+	LifecycleInterval time.Duration
+	// LifecycleClockOffset moves the lifecycle scanner's clock ahead, to
+	// try rules out without waiting for their days (testing only).
+	LifecycleClockOffset time.Duration
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -95,6 +105,7 @@ type Server struct {
 	kmsEndpoint string
 	meta        meta.Store
 	objects     *object.Service
+	scanner     *lifecycle.Scanner
 	iam         *iam.Service
 	handler     http.Handler
 	stopGC      context.CancelFunc
@@ -139,7 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.meta = m
-	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "blobs"))
+	blobs, err := openBlobs(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -161,12 +172,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.objects.Recover(ctx); err != nil {
 		return nil, fmt.Errorf("server: recovery: %w", err)
 	}
+	s.scanner = &lifecycle.Scanner{Store: m, Actions: s.objects, Interval: cfg.LifecycleInterval, Log: cfg.Logger,
+		Now: func() time.Time { return time.Now().UTC().Add(cfg.LifecycleClockOffset) }}
+	if cfg.LifecycleClockOffset != 0 {
+		cfg.Logger.Warn("server: the lifecycle scanner's clock is offset (testing only)", "offset", cfg.LifecycleClockOffset)
+	}
 	gcCtx, stop := context.WithCancel(context.Background())
 	s.stopGC = stop
 	s.gcDone = make(chan struct{})
+	var background sync.WaitGroup
+	background.Go(func() { s.objects.RunGC(gcCtx) })
+	background.Go(func() { s.scanner.Run(gcCtx) })
 	go func() {
-		defer close(s.gcDone)
-		s.objects.RunGC(gcCtx)
+		background.Wait()
+		close(s.gcDone)
 	}()
 
 	// Secrets of IAM access keys are sealed under a key only the KMS can
@@ -181,7 +200,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := s.iam.EnsureAccount(ctx, s.root.AccountID, "default"); err != nil {
 		return nil, fmt.Errorf("server: first account: %w", err)
 	}
-	s.objects.AuthorizeKeyUse = s3api.KeyUseAuthorizer(s.iam, cfg.Logger)
+	s.objects.AuthorizeKeyUse = s3api.KeyUseAuthorizer(s.iam, s.kms, cfg.Logger)
 	creds := &iam.Credentials{IAM: s.iam, Operator: auth.Credential{
 		AccessKeyID: s.root.AccessKey,
 		SecretKey:   s.root.SecretKey,
@@ -193,7 +212,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		},
 	}}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newUsageCollector(s.objects, cfg.Logger))
+	registerScannerMetrics(reg, s.scanner.Stats())
 	s.handler = s3api.New(s3api.Config{
 		Objects:  s.objects,
 		Verifier: &auth.Verifier{Creds: creds, Now: time.Now},
@@ -206,11 +227,37 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		TrustedProxies:    cfg.TrustedProxies,
 		VPCEndpoints:      cfg.VPCEndpoints,
 		IAM:               s.iam,
-		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: s3api.ClientIP(cfg.TrustedProxies)},
+		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: s3api.ClientIP(cfg.TrustedProxies), Usage: s.objects},
 	})
 	ok = true
 	return s, nil
 }
+
+// openBlobs opens DataDir/blobs and, when storage classes have tiers of
+// their own, each tier's directory.
+func openBlobs(cfg Config) (blob.Store, error) {
+	def, err := blob.NewFS(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil || len(cfg.Tiers) == 0 {
+		return def, err
+	}
+	tiers := make(map[string]blob.Store, len(cfg.Tiers))
+	for class, dir := range cfg.Tiers {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("tier %s: %w", class, err)
+		}
+		if defAbs, _ := filepath.Abs(def.Dir()); abs == defAbs {
+			return nil, fmt.Errorf("tier %s: %s is the default blob directory", class, dir)
+		}
+		if tiers[class], err = blob.NewFS(abs); err != nil {
+			return nil, fmt.Errorf("tier %s: %w", class, err)
+		}
+	}
+	return blob.NewTiered(def, tiers)
+}
+
+// Scanner is the server's lifecycle scanner.
+func (s *Server) Scanner() *lifecycle.Scanner { return s.scanner }
 
 // Handler serves the S3 API, /health/live, /health/ready and /metrics.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -48,4 +48,28 @@ func TestExpirationHeader(t *testing.T) {
 	if out := put("data/b"); out.Expiration != nil {
 		t.Errorf("x-amz-expiration of an object outside the rule's prefix: %q", *out.Expiration)
 	}
+
+	// CopyObject and CompleteMultipartUpload answer it too, for the new
+	// object (a copy out of the prefix has none).
+	cp, err := c.s3.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("logs/copy"), CopySource: aws.String(bucket + "/data/b")})
+	must(t, err, "CopyObject")
+	if cp.Expiration == nil || !strings.HasSuffix(*cp.Expiration, `rule-id="logs-3d"`) {
+		t.Errorf("CopyObject x-amz-expiration = %v", aws.ToString(cp.Expiration))
+	}
+	cp, err = c.s3.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("data/copy"), CopySource: aws.String(bucket + "/logs/a")})
+	must(t, err, "CopyObject out of the prefix")
+	if cp.Expiration != nil {
+		t.Errorf("CopyObject out of the prefix: x-amz-expiration %q", *cp.Expiration)
+	}
+	up, err := c.s3.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("logs/mp")})
+	must(t, err, "CreateMultipartUpload")
+	part, err := c.s3.UploadPart(ctx(t), &s3.UploadPartInput{Bucket: &bucket, Key: aws.String("logs/mp"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("only part")})
+	must(t, err, "UploadPart")
+	done, err := c.s3.CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: aws.String("logs/mp"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+	must(t, err, "CompleteMultipartUpload")
+	if done.Expiration == nil || !strings.HasSuffix(*done.Expiration, `rule-id="logs-3d"`) {
+		t.Errorf("CompleteMultipartUpload x-amz-expiration = %v", aws.ToString(done.Expiration))
+	}
 }

@@ -513,6 +513,28 @@ var bucketTests = []test{
 		setPolicy(t, "")
 		assertPolicy(t, "deleted", "")
 	}},
+	{"IntelligentTiering", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		const doc = `[{"id":"a","status":"Enabled"}]`
+		if err := s.CreateBucket(ctx, meta.Bucket{Name: "b", Owner: "alice", IntelligentTiering: doc}); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := s.GetBucket(ctx, "b"); err != nil || b.IntelligentTiering != doc {
+			t.Fatalf("created bucket = %+v, %v; want its configurations", b, err)
+		}
+		if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.Lifecycle = `{"rules":[]}`; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := s.GetBucket(ctx, "b"); b.IntelligentTiering != doc {
+			t.Fatalf("after another update IntelligentTiering = %q, want %q", b.IntelligentTiering, doc)
+		}
+		if err := s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error { b.IntelligentTiering = ""; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := s.GetBucket(ctx, "b"); b.IntelligentTiering != "" {
+			t.Fatalf("deleted IntelligentTiering = %q", b.IntelligentTiering)
+		}
+	}},
 	{"DeleteRules", func(t *testing.T, s meta.Store) {
 		ctx := context.Background()
 		tests := []struct {
@@ -1087,6 +1109,83 @@ var versionTests = []test{
 		} {
 			_, err := s.UpdateVersion(ctx, tt.bucket, tt.key, tt.version, func(*meta.Version) error { return nil })
 			assertErrIs(t, "UpdateVersion "+tt.name, err, tt.want)
+		}
+	}},
+	{"TouchVersion", func(t *testing.T, s meta.Store) {
+		ctx := context.Background()
+		mustCreateBucket(t, s, "b", "alice")
+		v1 := mustCommit(t, s, ver("b", "k", "v1", "b1"))
+		if !v1.LastAccess.IsZero() {
+			t.Fatalf("new version LastAccess = %v, want zero (not read since written)", v1.LastAccess)
+		}
+		mustCommit(t, s, ver("b", "k", "v2", "b2"))
+		lastAccess := func(t *testing.T, id string) time.Time {
+			t.Helper()
+			v, err := s.GetVersion(ctx, "b", "k", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.LastAccess
+		}
+
+		at := t0.Add(time.Hour)
+		if err := s.TouchVersion(ctx, "b", "k", "v1", at); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastAccess(t, "v1"); !got.Equal(at) {
+			t.Fatalf("LastAccess = %v, want %v", got, at)
+		}
+		if got := lastAccess(t, "v2"); !got.IsZero() {
+			t.Fatalf("the other version's LastAccess = %v, want zero", got)
+		}
+		// Only LastAccess changes; an earlier touch does not move it back.
+		want := v1
+		want.IsLatest = false
+		want.LastAccess = at
+		if err := s.TouchVersion(ctx, "b", "k", "v1", t0); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.GetVersion(ctx, "b", "k", "v1")
+		assertVersion(t, got, want)
+		// Listings carry it too.
+		vs, err := s.ListVersions(ctx, "b", meta.ListPage{}, "")
+		if err != nil || len(vs) != 2 || !vs[1].LastAccess.Equal(at) {
+			t.Fatalf("ListVersions = %+v, %v; want v1 with LastAccess %v", vs, err, at)
+		}
+		// UpdateVersion stores it too, with the restore it goes with, in
+		// any direction.
+		restored := t0.Add(48 * time.Hour)
+		got, err = s.UpdateVersion(ctx, "b", "k", "v1", func(v *meta.Version) error {
+			v.LastAccess = restored
+			v.Restore = &meta.Restore{Tier: "Bulk", Requested: at, Ready: restored, Expiry: restored, AccessTier: "DEEP_ARCHIVE_ACCESS"}
+			return nil
+		})
+		if err != nil || !got.LastAccess.Equal(restored) {
+			t.Fatalf("UpdateVersion = %+v, %v; want LastAccess %v", got, err, restored)
+		}
+		if v, _ := s.GetVersion(ctx, "b", "k", "v1"); !v.LastAccess.Equal(restored) || v.Restore == nil || v.Restore.AccessTier != "DEEP_ARCHIVE_ACCESS" {
+			t.Fatalf("after UpdateVersion: LastAccess %v, Restore %+v", v.LastAccess, v.Restore)
+		}
+		// A version committed with a LastAccess keeps it.
+		c := ver("b", "copy", "c1", "b3")
+		c.LastAccess = at
+		if got := mustCommit(t, s, c); !got.LastAccess.Equal(at) {
+			t.Fatalf("committed LastAccess = %v, want %v", got.LastAccess, at)
+		}
+
+		for _, tt := range []struct {
+			name, bucket, key, version string
+			want                       error
+		}{
+			{"no bucket", "nope", "k", "v1", meta.ErrNoSuchBucket},
+			{"no key", "b", "other", "v1", meta.ErrNoSuchKey},
+			{"no version", "b", "k", "v7", meta.ErrNoSuchVersion},
+		} {
+			err := s.TouchVersion(ctx, tt.bucket, tt.key, tt.version, at)
+			assertErrIs(t, "TouchVersion "+tt.name, err, tt.want)
+		}
+		if err := s.TouchVersion(ctx, "b", "k", "", at); err == nil {
+			t.Fatal("TouchVersion without a version ID succeeded")
 		}
 	}},
 }
