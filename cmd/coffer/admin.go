@@ -23,14 +23,20 @@ const adminUsage = `usage:
   coffer admin account create --name NAME --endpoint URL
   coffer admin account list --endpoint URL
   coffer admin usage --endpoint URL [--bucket BUCKET]
+  coffer admin oai create --endpoint URL [--comment C] | oai list --endpoint URL | oai delete --endpoint URL --id ID
+  coffer admin oac create --endpoint URL --distribution-arn ARN [--name N] | oac list … | oac delete … --id ID
 credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY
-(the first account's root user; usage also takes an account's own keys and reports its buckets)`
+(the first account's root user; usage also takes an account's own keys and reports its buckets;
+oai and oac make credentials for coffer edge, owned by the account of the keys used)`
 
 // runAdmin runs `coffer admin …`: operator commands sent to a running
 // server's IAM endpoint, signed with the operator's credentials.
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "usage" {
 		return runAdminUsage(ctx, args[1:], stdout, stderr, getenv)
+	}
+	if len(args) > 0 && (args[0] == "oai" || args[0] == "oac") {
+		return runAdminOrigin(ctx, args, stdout, stderr, getenv)
 	}
 	if len(args) < 2 || args[0] != "account" {
 		return errors.New(adminUsage)

@@ -51,6 +51,30 @@ type Principal struct {
 
 	// Session is set for temporary credentials (STS).
 	Session *Session
+
+	// Origin is set when a CDN edge signed the request with an origin
+	// access credential (`coffer admin oai|oac create`). The caller is
+	// then CloudFront's principal, not its account's root: AccountID is
+	// the account that owns the credential, ARN the origin access
+	// identity's principal ARN (for an origin access control, the
+	// control's own ARN, which no policy names).
+	Origin *OriginAccess
+}
+
+// OriginAccess is what an origin access credential stands for: an origin
+// access identity (OAI), whose principal is
+// arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity <ID>, or an
+// origin access control (OAC), whose principal is the service
+// cloudfront.amazonaws.com on behalf of one distribution.
+type OriginAccess struct {
+	// ID is the OAI's or OAC's ID (E…).
+	ID string
+	// CanonicalUser is an OAI's S3 canonical user ID; "" for an OAC.
+	CanonicalUser string
+	// SourceARN is an OAC's distribution ARN, the request's aws:SourceArn;
+	// "" for an OAI. It is part of the credential: a request cannot name
+	// its own.
+	SourceARN string
 }
 
 // Session describes temporary credentials: who they were issued to and

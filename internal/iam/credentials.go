@@ -42,6 +42,12 @@ func (c *Credentials) Lookup(ctx context.Context, id string) (auth.Credential, e
 		return auth.Credential{}, err
 	}
 	key, user := snap.st.findKey(id)
+	var origin *OriginAccess
+	if key == nil {
+		if origin = snap.st.originByKey(id); origin != nil {
+			key = origin.Key
+		}
+	}
 	if key == nil || key.Status != StatusActive {
 		return auth.Credential{}, fmt.Errorf("iam: access key %q: %w", id, auth.ErrInvalidAccessKeyID)
 	}
@@ -50,7 +56,10 @@ func (c *Credentials) Lookup(ctx context.Context, id string) (auth.Credential, e
 		return auth.Credential{}, err
 	}
 	p := auth.Principal{AccountID: account, AccessKeyID: id, ARN: "arn:" + s.partition() + ":iam::" + account + ":root"}
-	if user != nil {
+	switch {
+	case origin != nil:
+		p = s.originPrincipal(account, origin)
+	case user != nil:
 		p.UserName, p.UserID, p.ARN = user.Name, user.ID, s.UserARN(account, user)
 	}
 	return auth.Credential{AccessKeyID: id, SecretKey: secret, Principal: p}, nil

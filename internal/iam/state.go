@@ -26,6 +26,9 @@ type state struct {
 	// PublicAccessBlock is the account's Block Public Access (S3
 	// Control); nil when none is set.
 	PublicAccessBlock *meta.PublicAccessBlock `json:"public_access_block,omitempty"`
+	// Origins are the account's origin access identities and controls,
+	// in ID order (origin.go).
+	Origins []*OriginAccess `json:"origins,omitempty"`
 }
 
 // User is an IAM user.
@@ -120,6 +123,9 @@ func (st *state) accessKeyIDs() []string {
 		for _, k := range u.Keys {
 			ids = append(ids, k.ID)
 		}
+	}
+	for _, o := range st.Origins {
+		ids = append(ids, o.Key.ID)
 	}
 	slices.Sort(ids)
 	return ids

@@ -355,11 +355,18 @@ func MFAKeys(c map[string][]string, p auth.Principal, now time.Time) {
 	setMFAKeys(c, mfa, now)
 }
 
-// PolicyPrincipal is the policy principal of an authenticated caller.
+// PolicyPrincipal is the policy principal of an authenticated caller. An
+// origin access credential is a service principal (no identity side, no
+// account): an OAI known by its ARN and canonical user ID, an OAC as
+// cloudfront.amazonaws.com.
 func PolicyPrincipal(p auth.Principal) policy.Principal {
 	switch {
 	case p.Anonymous:
 		return policy.Principal{}
+	case p.Origin != nil && p.Origin.SourceARN != "":
+		return policy.Principal{Type: policy.PrincipalService, Service: CloudFrontService}
+	case p.Origin != nil:
+		return policy.Principal{Type: policy.PrincipalService, ARN: p.ARN, CanonicalUser: p.Origin.CanonicalUser}
 	case p.Session != nil && p.Session.RoleARN != "":
 		return policy.Principal{Type: policy.PrincipalAssumedRole, Account: p.AccountID, ARN: p.ARN, RoleARN: p.Session.RoleARN, UserID: p.UserID}
 	case p.UserName == "":

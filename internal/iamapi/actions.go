@@ -3,6 +3,7 @@ package iamapi
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -286,6 +287,7 @@ func init() {
 		"ListAccounts":          {serve: (*Handler).listAccounts, operator: true},
 		"GetUsage":              {serve: (*Handler).getUsage, resource: usageResource},
 	}
+	maps.Copy(actions, originActions)
 }
 
 // noResult serves an action that answers nothing but success: the named

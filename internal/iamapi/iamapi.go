@@ -78,6 +78,11 @@ func (h *Handler) serve(q *request, res *auth.Result, table map[string]action) e
 	if res.Principal.Anonymous {
 		return &iam.Error{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
 	}
+	if res.Principal.Origin != nil {
+		// An edge's origin access key reads buckets; it is no IAM
+		// identity and gets no STS session.
+		return &iam.Error{Code: iam.CodeAccessDenied, Message: "An origin access credential (" + res.Principal.ARN + ") signs S3 requests only."}
+	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
 	if err != nil {
 		return err
@@ -122,6 +127,9 @@ type action struct {
 	// public: every authenticated caller may call it; the action decides
 	// (GetCallerIdentity, GetSessionToken, AssumeRole's trust policy).
 	public bool
+	// service is the prefix of the IAM action it is authorized as; ""
+	// means "iam" (CloudFront's origin access actions: "cloudfront").
+	service string
 }
 
 // authorize decides an IAM call as AWS does: the account's root may do
@@ -153,7 +161,11 @@ func (h *Handler) authorize(q *request, a action) error {
 	if b := h.IAM.SessionBoundary(q.caller); b != nil {
 		sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
 	}
-	req := policy.Request{Principal: caller, Action: "iam:" + q.action, Resource: resource, Context: q.keys}
+	service := "iam"
+	if a.service != "" {
+		service = a.service
+	}
+	req := policy.Request{Principal: caller, Action: service + ":" + q.action, Resource: resource, Context: q.keys}
 	d := policy.Evaluate(req, sets...)
 	if d.Allowed() {
 		return nil

@@ -22,7 +22,7 @@ var (
 	session  = Principal{Type: PrincipalAssumedRole, Account: acctA, ARN: "arn:aws:sts::" + acctA + ":assumed-role/reader/s1", UserID: "AROAREADER:s1"}
 	anon     = Principal{}
 	oacEdge  = Principal{Type: PrincipalService, Service: "cloudfront.amazonaws.com"}
-	oaiIdent = Principal{Type: PrincipalService, ARN: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1"}
+	oaiIdent = Principal{Type: PrincipalService, ARN: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1", CanonicalUser: "canonOAI"}
 )
 
 // ts describes one policy set of a test case.
@@ -201,6 +201,15 @@ func TestEvaluate(t *testing.T) {
 			[]ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudfront::`+acctA+`:distribution/E1"}}}`))}, ImplicitDeny, nil},
 		{"service principal does not match users", get(alice, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"*","Resource":"*"}`))}, ImplicitDeny, nil},
 		{"origin access identity principal", get(oaiIdent, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1"},"Action":"s3:GetObject","Resource":"*"}`))}, Allowed, nil},
+		{"origin access identity by canonical user", get(oaiIdent, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"CanonicalUser":"canonOAI"},"Action":"s3:GetObject","Resource":"*"}`))}, Allowed, nil},
+		{"another canonical user is not the OAI", get(oaiIdent, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"CanonicalUser":"canonA"},"Action":"s3:GetObject","Resource":"*"}`))}, ImplicitDeny, nil},
+		{"the OAI is not the service principal", get(oaiIdent, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"*"}`))}, ImplicitDeny, nil},
+		{"NotPrincipal naming the OAI spares it", get(oaiIdent, "k"), []ts{bucket(acctA, stmts(
+			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1"},"Action":"s3:GetObject","Resource":"*"}`,
+			`{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1"},"Action":"*","Resource":"*"}`))}, Allowed, nil},
+		{"NotPrincipal naming another service denies the OAC", get(oacEdge, "k"), []ts{bucket(acctA, stmts(
+			`{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"*"}`,
+			`{"Sid":"np","Effect":"Deny","NotPrincipal":{"Service":"logging.s3.amazonaws.com"},"Action":"*","Resource":"*"}`))}, ExplicitDeny, []string{"np"}},
 
 		// Role sessions.
 		{"role ARN matches its sessions", get(session, "k"), []ts{bucket(acctA, stmts(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acctA+`:role/reader"},"Action":"*","Resource":"*"}`))}, Allowed, nil},

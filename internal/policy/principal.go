@@ -52,7 +52,8 @@ type Principal struct {
 	// UserID is the unique id (aws:userid): the account id for root, AIDA…
 	// for users, ROLEID:SESSION for role sessions.
 	UserID string
-	// CanonicalUser is the account's canonical user id, matched by
+	// CanonicalUser is the account's canonical user id (a CloudFront
+	// origin access identity's own, for PrincipalService), matched by
 	// {"CanonicalUser": …} principals.
 	CanonicalUser string
 	// Service is the service principal name (cloudfront.amazonaws.com) for
@@ -118,9 +119,18 @@ func (p Principal) identities() []identity {
 	case PrincipalAnonymous:
 		return []identity{{kind: ""}}
 	case PrincipalService:
-		ids := []identity{{kind: "Service", value: p.Service}}
+		// A service (cloudfront.amazonaws.com), or a principal of a
+		// service known by an ARN and canonical user ID (a CloudFront
+		// origin access identity).
+		var ids []identity
+		if p.Service != "" {
+			ids = append(ids, identity{kind: "Service", value: p.Service})
+		}
 		if p.ARN != "" {
 			ids = append(ids, identity{kind: "AWS", value: p.ARN})
+		}
+		if p.CanonicalUser != "" {
+			ids = append(ids, identity{kind: "CanonicalUser", value: p.CanonicalUser})
 		}
 		return ids
 	}

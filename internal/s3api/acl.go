@@ -619,7 +619,7 @@ var errMFARequired = &s3err.Error{Code: s3err.AccessDenied, Message: "Mfa Authen
 func (h *handler) checkMFAHeader(q *request, b *meta.Bucket) error {
 	serial, code, ok := strings.Cut(strings.TrimSpace(q.r.Header.Get("X-Amz-Mfa")), " ")
 	p := q.auth.Principal
-	if !ok || h.cfg.IAM == nil || p.Anonymous || p.UserName != "" || p.Session != nil && p.Session.RoleARN != "" || p.AccountID != b.Owner {
+	if !ok || h.cfg.IAM == nil || p.Anonymous || p.UserName != "" || p.Origin != nil || p.Session != nil && p.Session.RoleARN != "" || p.AccountID != b.Owner {
 		return errMFARequired
 	}
 	if _, err := h.cfg.IAM.CheckMFA(q.r.Context(), b.Owner, "", serial, strings.TrimSpace(code)); err != nil {

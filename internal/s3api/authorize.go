@@ -19,6 +19,7 @@ import (
 	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/iam"
+	"github.com/coffer-project/coffer/internal/kms"
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/policy"
@@ -245,10 +246,12 @@ func (h *handler) decideWith(r *http.Request, op Op, res *auth.Result, bucket *m
 		}
 	}
 	d := policy.Evaluate(req, sets...)
-	if d.Allowed() && pab.RestrictPublicBuckets && publicPolicy && (caller.Type == policy.PrincipalAnonymous || caller.Account != bucket.Owner) &&
+	if d.Allowed() && pab.RestrictPublicBuckets && publicPolicy &&
+		(caller.Type == policy.PrincipalAnonymous || caller.Type != policy.PrincipalService && caller.Account != bucket.Owner) &&
 		!slices.ContainsFunc(d.Statements, func(s policy.StatementRef) bool { return s.Kind == policy.KindResource && s.Policy == aclPolicyName }) {
 		// RestrictPublicBuckets: a public bucket policy grants nothing to
-		// anonymous callers or other accounts.
+		// anonymous callers or other accounts; service principals (a CDN
+		// edge's origin access) and the owner's users keep what it grants.
 		d = policy.Decision{Outcome: policy.ImplicitDeny, Reason: "RestrictPublicBuckets: the bucket policy is public"}
 	}
 	if d.Allowed() {
@@ -393,6 +396,11 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags [
 	}
 	addRequestObjectTags(c, tags)
 	set("s3:versionid", op.Query.Get("versionId"))
+	if o := res.Principal.Origin; o != nil && o.SourceARN != "" {
+		// An origin access control's distribution, bound to its key.
+		set("aws:sourcearn", o.SourceARN)
+		set("aws:sourceaccount", res.Principal.AccountID)
+	}
 	if !res.Principal.Anonymous {
 		iam.MFAKeys(c, res.Principal, now)
 		set("s3:signatureversion", "AWS4-HMAC-SHA256")
@@ -525,8 +533,11 @@ func tlsVersion(v uint16) string {
 // which statement decided ("implicit" when none allowed it).
 func (h *handler) auditDenial(ctx context.Context, req policy.Request, d policy.Decision) {
 	principal := req.Principal.ARN
-	if req.Principal.Type == policy.PrincipalAnonymous {
+	switch {
+	case req.Principal.Type == policy.PrincipalAnonymous:
 		principal = "anonymous"
+	case principal == "":
+		principal = req.Principal.Service
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "access denied",
 		slog.String("request_id", httpx.RequestID(ctx)), slog.String("principal", principal),
@@ -591,8 +602,14 @@ func withCaller(r *http.Request, p auth.Principal) *http.Request {
 // under a customer managed KMS key needs an identity policy allowing
 // kms:GenerateDataKey or kms:Decrypt on the key's ARN. Root users hold
 // every permission of their account; anonymous callers cannot use KMS
-// keys. Refusals are audited like other denials.
-func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Context, action, keyARN string) error {
+// keys. A service principal (a CDN edge's origin access) has no identity
+// policies: the key policy, read from keys, must allow it directly, as
+// AWS requires for CloudFront's origin access control (a statement for
+// {"Service": "cloudfront.amazonaws.com"}, typically with a StringEquals
+// AWS:SourceArn condition naming the distribution). Refusals are audited
+// like other denials.
+func KeyUseAuthorizer(svc *iam.Service, keys KeyPolicies, log *slog.Logger) func(ctx context.Context, action, keyARN string) error {
+	policies := &keyPolicyCache{src: keys}
 	return func(ctx context.Context, action, keyARN string) error {
 		p, ok := ctx.Value(callerKey{}).(auth.Principal)
 		if !ok {
@@ -600,6 +617,7 @@ func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Conte
 		}
 		caller := callerOf(p)
 		sets := []policy.Set{{Kind: policy.KindIdentity}}
+		keyContext := map[string][]string{"kms:viaservice": {"s3.amazonaws.com"}}
 		switch {
 		case caller.Type == policy.PrincipalRoot:
 			return nil
@@ -611,9 +629,24 @@ func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Conte
 			if b := svc.SessionBoundary(p); b != nil {
 				sets = append(sets, policy.Set{Kind: policy.KindBoundary, Policies: []*policy.Policy{b}})
 			}
+		case caller.Type == policy.PrincipalService:
+			kp, err := policies.get(ctx, keyARN)
+			if err != nil {
+				if errors.Is(err, kms.ErrUnavailable) {
+					return err
+				}
+				// Unreadable (no such key, or the server's KMS principal
+				// may not read it): nothing grants the use.
+				log.LogAttrs(ctx, slog.LevelWarn, "s3api: reading a key policy for a service principal", slog.String("key", keyARN), slog.Any("err", err))
+				kp = nil
+			}
+			sets = append(sets, policy.Set{Kind: policy.KindResource, Owner: accountOfARN(keyARN), Required: true, Policies: []*policy.Policy{kp}})
+			if o := p.Origin; o != nil && o.SourceARN != "" {
+				keyContext["aws:sourcearn"] = []string{o.SourceARN}
+				keyContext["aws:sourceaccount"] = []string{p.AccountID}
+			}
 		}
-		req := policy.Request{Principal: caller, Action: action, Resource: keyARN,
-			Context: map[string][]string{"kms:viaservice": {"s3.amazonaws.com"}}}
+		req := policy.Request{Principal: caller, Action: action, Resource: keyARN, Context: keyContext}
 		d := policy.Evaluate(req, sets...)
 		if d.Allowed() {
 			return nil
@@ -621,4 +654,13 @@ func KeyUseAuthorizer(svc *iam.Service, log *slog.Logger) func(ctx context.Conte
 		(&handler{log: log}).auditDenial(ctx, req, d)
 		return errAccessDenied
 	}
+}
+
+// accountOfARN is the account field of an ARN ("" when there is none).
+func accountOfARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }
