@@ -3,6 +3,7 @@
 //	coffer server --data DIR [--listen :9000] [--domain NAME] [--config FILE] [--kms URL] [--tls-cert FILE --tls-key FILE]
 //	coffer dev [--data DIR]
 //	coffer kms --data DIR [--listen :9100]
+//	coffer edge --config FILE [--listen ADDR]
 //	coffer version
 package main
 
@@ -44,6 +45,7 @@ const usage = `usage:
                 [--kms URL [--kms-ca FILE] [--kms-client-cert FILE --kms-client-key FILE] | --kms-data DIR [--kms-listen ADDR]]
   coffer dev [--data DIR] [--listen ADDR] [--kms-listen ADDR] [--tls-cert FILE --tls-key FILE]
   coffer kms --data DIR [--listen ADDR] [--config FILE] [--region REGION] [--root-key-file FILE]
+  coffer edge --config FILE [--listen ADDR]
   coffer admin account create --name NAME --endpoint URL | admin account list --endpoint URL
   coffer version`
 
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServer(ctx, args[1:], stdout, stderr, getenv, true)
 	case "kms":
 		return runKMS(ctx, args[1:], stdout, stderr, getenv)
+	case "edge":
+		return runEdge(ctx, args[1:], stdout, stderr, getenv)
 	case "admin":
 		return runAdmin(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":

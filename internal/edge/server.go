@@ -1,0 +1,405 @@
+package edge
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/edge/signed"
+)
+
+// Server is one edge: the viewer handler and the admin handler over a
+// configuration.
+type Server struct {
+	cfg       *Config
+	log       *slog.Logger
+	now       func() time.Time
+	trusted   []netip.Prefix
+	origins   map[string]*origin // by distribution ID
+	keyGroups map[string]*signed.KeyGroup
+	geo       *geoDB // nil without geoip_db
+	cache     *edgeCache
+	metrics   *Metrics
+	accessLog *accessLog
+	admin     *Admin
+}
+
+// Options are what New needs besides the configuration.
+type Options struct {
+	Log *slog.Logger
+	Now func() time.Time // nil is time.Now
+	// Metrics receives per-distribution metrics; nil keeps none.
+	Metrics *Metrics
+	// OriginClient fetches from origins; nil is a client with sensible
+	// timeouts.
+	OriginClient *http.Client
+}
+
+// New builds an edge from a validated configuration: it opens the cache,
+// the key groups and the GeoIP database.
+func New(cfg *Config, opts Options) (*Server, error) {
+	s := &Server{cfg: cfg, log: opts.Log, now: opts.Now, metrics: opts.Metrics,
+		origins: map[string]*origin{}, keyGroups: map[string]*signed.KeyGroup{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	if s.trusted, err = parsePrefixes(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	client := opts.OriginClient
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{
+			Proxy:                 nil,
+			DisableCompression:    true, // the cache stores what the origin sent, encoding and all
+			MaxIdleConnsPerHost:   256,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: 60 * time.Second,
+		}}
+	}
+	ids := make([]string, 0, len(cfg.Distributions))
+	for _, d := range cfg.Distributions {
+		if s.origins[d.ID], err = newOrigin(d.Origin, client); err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: %w", d.ID, err)
+		}
+		ids = append(ids, d.ID)
+	}
+	for name, keys := range cfg.KeyGroups {
+		files := make([]signed.KeyFile, len(keys))
+		for i, k := range keys {
+			files[i] = signed.KeyFile{ID: k.ID, PublicKeyFile: k.PublicKeyFile}
+		}
+		if s.keyGroups[name], err = signed.LoadKeyGroup(name, files); err != nil {
+			return nil, fmt.Errorf("edge: key group %s: %w", name, err)
+		}
+	}
+	if cfg.GeoIPDB != "" {
+		if s.geo, err = openGeo(cfg.GeoIPDB); err != nil {
+			return nil, err
+		}
+	}
+	if s.cache, err = newEdgeCache(cfg.Cache, s.now, s.log); err != nil {
+		return nil, err
+	}
+	if cfg.AccessLog != "" {
+		if s.accessLog, err = openAccessLog(cfg.AccessLog); err != nil {
+			return nil, err
+		}
+	}
+	creds := auth.NewStaticCredentials(auth.Credential{AccessKeyID: cfg.Admin.AccessKeyID, SecretKey: cfg.Admin.SecretAccessKey,
+		Principal: auth.Principal{AccessKeyID: cfg.Admin.AccessKeyID, ARN: "arn:aws:iam::edge:admin"}})
+	s.admin = &Admin{
+		Verifier:        &auth.Verifier{Creds: creds, Now: s.now},
+		Invalidate:      s.cache.invalidate,
+		Distributions:   ids,
+		Peers:           cfg.Peers,
+		PeerCredentials: aws.Credentials{AccessKeyID: cfg.Admin.AccessKeyID, SecretAccessKey: cfg.Admin.SecretAccessKey, Source: "coffer-edge"},
+		Now:             s.now,
+		Log:             s.log,
+	}
+	return s, nil
+}
+
+// Close releases the GeoIP database, the cache and the access log.
+func (s *Server) Close() error {
+	var err error
+	if s.geo != nil {
+		err = s.geo.Close()
+	}
+	if s.accessLog != nil {
+		err = errors.Join(err, s.accessLog.Close())
+	}
+	return errors.Join(err, s.cache.close())
+}
+
+// AdminHandler serves the CloudFront-compatible management API.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// viewer is what the edge knows of one viewer request while serving it.
+type viewer struct {
+	r        *http.Request
+	dist     *Distribution
+	beh      *Behavior
+	path     string // the object path, "/key"
+	clientIP netip.Addr
+	scheme   string
+	start    time.Time
+	result   string // x-edge-result-type: Hit, RefreshHit, Miss, Error, Redirect
+}
+
+// Handler serves viewers.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveViewer) }
+
+func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
+	v := &viewer{r: r, dist: s.cfg.distribution(r.Host), clientIP: viewerIP(r, s.trusted), scheme: "http", start: s.now()}
+	if r.TLS != nil {
+		v.scheme = "https"
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() { s.logRequest(v, rec) }()
+	s.serve(rec, v)
+}
+
+// serve applies the distribution's and behaviour's rules, in CloudFront's
+// order, and answers from the cache or the origin.
+func (s *Server) serve(w http.ResponseWriter, v *viewer) {
+	r := v.r
+	v.path = r.URL.Path
+	if v.path == "" {
+		v.path = "/"
+	}
+	if v.path == "/" && v.dist.DefaultRootObject != "" {
+		v.path = "/" + strings.TrimPrefix(v.dist.DefaultRootObject, "/")
+	}
+	v.beh = v.dist.behavior(v.path)
+	if g := v.dist.GeoRestriction; s.geo != nil && (g.Type == "blacklist" || g.Type == "whitelist") {
+		country := s.geo.Country(v.clientIP)
+		listed := slices.Contains(g.Countries, country)
+		if (g.Type == "blacklist" && listed) || (g.Type == "whitelist" && !listed) {
+			s.deny(w, v, "the distribution is not available in the viewer's country ("+country+")")
+			return
+		}
+	}
+	switch v.beh.ViewerProtocolPolicy {
+	case "https-only":
+		if v.scheme != "https" {
+			s.deny(w, v, "this behaviour only serves HTTPS")
+			return
+		}
+	case "redirect-to-https":
+		if v.scheme != "https" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			v.result = "Redirect"
+			u := url.URL{Scheme: "https", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+			http.Redirect(w, r, u.String(), http.StatusMovedPermanently)
+			return
+		}
+	}
+	if !slices.Contains(v.beh.AllowedMethods, r.Method) {
+		s.deny(w, v, "method "+r.Method+" is not allowed for this behaviour")
+		return
+	}
+	if len(v.beh.TrustedKeyGroups) > 0 {
+		groups := make([]*signed.KeyGroup, 0, len(v.beh.TrustedKeyGroups))
+		for _, name := range v.beh.TrustedKeyGroups {
+			groups = append(groups, s.keyGroups[name])
+		}
+		_, err := signed.Verify(groups, signed.Request{Scheme: v.scheme, Host: r.Host, RequestURI: r.RequestURI,
+			Cookies: r.Cookies(), ClientIP: v.clientIP}, s.now())
+		if err != nil {
+			s.log.Info("edge: signature refused", "distribution", v.dist.ID, "path", v.path, "err", err)
+			s.deny(w, v, "missing or invalid signed URL or signed cookie")
+			return
+		}
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.passThrough(w, v)
+		return
+	}
+	s.fromCache(w, v)
+}
+
+// originQuery is the query the origin and the cache key see: none, or
+// all of it without the signing parameters.
+func (v *viewer) originQuery() url.Values {
+	if v.beh.CacheKey.QueryStrings != "all" {
+		return nil
+	}
+	q, _ := url.ParseQuery(signed.StripSigningParams(v.r.URL.RawQuery))
+	return q
+}
+
+// cacheKey is the distribution, the path, and the query string, headers
+// and cookies the behaviour puts in the key.
+func (v *viewer) cacheKey() string {
+	var b strings.Builder
+	b.WriteString(v.dist.ID)
+	b.WriteString(v.path)
+	if q := v.originQuery(); len(q) > 0 {
+		b.WriteString("?" + q.Encode())
+	}
+	for _, h := range v.beh.CacheKey.Headers {
+		b.WriteString("\x00" + strings.ToLower(h) + "=" + strings.Join(v.r.Header.Values(h), ","))
+	}
+	if v.beh.CacheKey.Cookies == "all" {
+		cs := v.r.Cookies()
+		names := make([]string, 0, len(cs))
+		for _, c := range cs {
+			names = append(names, c.Name+"="+c.Value)
+		}
+		slices.Sort(names)
+		b.WriteString("\x00cookies=" + strings.Join(names, ";"))
+	}
+	return b.String()
+}
+
+// originHeaders are the viewer headers forwarded to the origin: those in
+// the cache key (CloudFront forwards what it keys on).
+func (v *viewer) originHeaders() http.Header {
+	h := http.Header{}
+	for _, name := range v.beh.CacheKey.Headers {
+		if vals := v.r.Header.Values(name); len(vals) > 0 {
+			h[http.CanonicalHeaderKey(name)] = vals
+		}
+	}
+	if v.beh.CacheKey.Cookies == "all" {
+		if c := v.r.Header.Get("Cookie"); c != "" {
+			h.Set("Cookie", c)
+		}
+	}
+	return h
+}
+
+// fetchFunc fetches the viewer's object from the origin with extra
+// headers (Range, validators).
+func (s *Server) fetchFunc(v *viewer, path string) func(ctx context.Context, extra http.Header) (*http.Response, error) {
+	org := s.origins[v.dist.ID]
+	return func(ctx context.Context, extra http.Header) (*http.Response, error) {
+		h := v.originHeaders()
+		for k, vals := range extra {
+			h[k] = vals
+		}
+		start := time.Now()
+		resp, err := org.get(ctx, strings.TrimPrefix(path, "/"), v.originQuery(), h)
+		s.metrics.originFetch(v.dist.ID, time.Since(start), err)
+		return resp, err
+	}
+}
+
+// passThrough forwards a request the cache does not handle (PUT, POST,
+// PATCH, DELETE, OPTIONS where the behaviour allows them) to the origin
+// and relays the answer, caching nothing.
+func (s *Server) passThrough(w http.ResponseWriter, v *viewer) {
+	v.result = "Miss"
+	org := s.origins[v.dist.ID]
+	h := v.originHeaders()
+	for _, name := range []string{"Content-Type", "Content-Length", "Content-MD5", "Content-Encoding", "Cache-Control", "Content-Disposition"} {
+		if val := v.r.Header.Get(name); val != "" {
+			h.Set(name, val)
+		}
+	}
+	var body io.Reader
+	if v.r.ContentLength != 0 {
+		body = v.r.Body
+	}
+	req, err := org.request(v.r.Context(), v.r.Method, strings.TrimPrefix(v.path, "/"), v.originQuery(), h, body, "UNSIGNED-PAYLOAD")
+	if err == nil {
+		req.ContentLength = v.r.ContentLength
+		var resp *http.Response
+		if resp, err = org.client.Do(req); err == nil {
+			defer resp.Body.Close()
+			copyHeaders(w.Header(), resp.Header)
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+			return
+		}
+	}
+	s.log.Error("edge: origin request", "distribution", v.dist.ID, "method", v.r.Method, "path", v.path, "err", err)
+	v.result = "Error"
+	s.errorPage(w, v, http.StatusBadGateway, "the origin could not be reached")
+}
+
+// hopHeaders are not relayed between the origin and the viewer.
+var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-Connection": true,
+	"Transfer-Encoding": true, "Upgrade": true, "Te": true, "Trailer": true}
+
+func copyHeaders(dst, src http.Header) {
+	for k, vs := range src {
+		if !hopHeaders[k] && !strings.HasPrefix(k, "X-Amz-Id-2") && k != "X-Amz-Request-Id" && k != "Server" {
+			dst[k] = vs
+		}
+	}
+}
+
+// deny answers 403 as CloudFront does (or the distribution's custom error
+// page for 403).
+func (s *Server) deny(w http.ResponseWriter, v *viewer, why string) {
+	v.result = "Error"
+	s.errorPage(w, v, http.StatusForbidden, why)
+}
+
+// errorPage answers status, with the distribution's custom error
+// response for it when one is configured (its page fetched through the
+// cache), else a short body.
+func (s *Server) errorPage(w http.ResponseWriter, v *viewer, status int, why string) {
+	if ce := v.dist.customError(status); ce != nil && ce.ResponsePagePath != "" && v.path != ce.ResponsePagePath {
+		code := ce.ResponseCode
+		if code == 0 {
+			code = status
+		}
+		if s.servePage(w, v, ce.ResponsePagePath, code) {
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("X-Cache", "Error from coffer-edge")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<html><head><title>%d %s</title></head><body><h1>%d %s</h1><p>%s</p></body></html>\n",
+		status, http.StatusText(status), status, http.StatusText(status), htmlEscape(why))
+}
+
+func (d *Distribution) customError(status int) *CustomErrorResponse {
+	for i := range d.CustomErrorResponses {
+		if d.CustomErrorResponses[i].ErrorCode == status {
+			return &d.CustomErrorResponses[i]
+		}
+	}
+	return nil
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// statusRecorder remembers what was written, for the access log and
+// metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// TLSConfig is the edge's HTTPS configuration, HTTP/2 enabled.
+func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("edge: tls: %w", err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}, nil
+}
