@@ -19,6 +19,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/edge"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/server"
 )
 
 // runEdge is `coffer edge --config FILE [--listen ADDR]`: the viewer
@@ -106,4 +107,41 @@ func runEdge(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	wg.Wait()
 	log.Info("coffer edge stopped")
 	return errors.Join(errs...)
+}
+
+// startDevEdge runs `coffer dev`'s edge on listen: one distribution,
+// EDEV, over the demo bucket of srv (reached at endpoint), read as an
+// OAI; it prints the URL. stop shuts it down.
+func startDevEdge(ctx context.Context, srv *server.Server, endpoint, listen string, stdout io.Writer, log *slog.Logger) (stop func(), err error) {
+	o, err := srv.DevEdgeOrigin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &edge.Config{Listen: listen, Distributions: []edge.Distribution{{
+		ID:                "EDEV",
+		DefaultRootObject: "index.html",
+		Origin: edge.Origin{Endpoint: endpoint, Bucket: server.DevBucket, Access: "oai",
+			AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey},
+	}}}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e, err := edge.New(cfg, edge.Options{Log: log.With("component", "edge")})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("dev edge: %w", err)
+	}
+	fmt.Fprintf(stdout, "  edge:         http://%s/ (distribution EDEV over s3://%s, read as OAI %s)\n", ln.Addr(), server.DevBucket, o.OAI)
+	hs := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ectx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = httpx.Serve(ectx, hs, ln, 5*time.Second)
+	}()
+	return func() { cancel(); <-done; e.Close() }, nil
 }

@@ -151,6 +151,16 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	log.Info("coffer serving", "endpoint", endpoint, "version", version, "data", cfg.Data, "kms", srv.KMSEndpoint(),
 		"allow_ssec_over_http", cfg.AllowSSECOverHTTP, "trusted_proxies", cfg.TrustedProxies)
+	if dev && cfg.DevEdgeListen != "off" {
+		// The edge is a convenience: dev serves S3 without it (say, when
+		// its port is taken).
+		if stopEdge, err := startDevEdge(ctx, srv, endpoint, cfg.DevEdgeListen, stdout, log); err != nil {
+			fmt.Fprintf(stdout, "  edge:         not started: %v\n", err)
+			log.Warn("coffer dev: edge not started", "err", err)
+		} else {
+			defer stopEdge()
+		}
+	}
 	err = serve(ctx, ln, srv.Handler(), cfg, log)
 	log.Info("coffer stopped")
 	return err
@@ -210,6 +220,9 @@ func serverConfig(args []string, stderr io.Writer, getenv func(string) string, d
 		if cfg.KMS == "" && cfg.KMSListen == "" {
 			cfg.KMSListen = devKMSListen
 		}
+		if cfg.DevEdgeListen == "" {
+			cfg.DevEdgeListen = devEdgeListen
+		}
 	}
 	cfg.Defaults()
 	return cfg, cfg.Validate()
@@ -218,6 +231,9 @@ func serverConfig(args []string, stderr io.Writer, getenv func(string) string, d
 // devKMSListen is where `coffer dev` serves its embedded KMS, the port of
 // `coffer kms`.
 const devKMSListen = ":9100"
+
+// devEdgeListen is where `coffer dev` serves its edge.
+const devEdgeListen = "127.0.0.1:8080"
 
 // serverFlags are the flags of `coffer server` and `coffer dev` only. Each
 // overrides the configuration file and the COFFER_* variables when given.
@@ -229,6 +245,7 @@ type serverFlags struct {
 	vpcEndpoints                            []string
 	restoreDurations                        []string
 	tiers                                   []string
+	edgeListen                              string
 	lifecycleInterval                       time.Duration
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
@@ -238,6 +255,9 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 	kmsListenDefault := "127.0.0.1:0"
 	if dev {
 		kmsListenDefault = devKMSListen
+	}
+	if dev {
+		fs.StringVar(&f.edgeListen, "edge-listen", "", "where the development edge serves the demo distribution (default "+devEdgeListen+"; off: none)")
 	}
 	fs.StringVar(&f.domain, "domain", "", "base domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (with --tls-key)")
@@ -286,6 +306,8 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.VPCEndpoints = f.vpcEndpoints
 		case "restore-duration":
 			cfg.RestoreDurations = f.restoreDurations
+		case "edge-listen":
+			cfg.DevEdgeListen = f.edgeListen
 		case "tier":
 			cfg.Tiers = f.tiers
 		case "lifecycle-interval":

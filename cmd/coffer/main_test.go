@@ -156,23 +156,45 @@ func TestServerRequiresData(t *testing.T) {
 	}
 }
 
-// TestDevPrintsEndpointAndCredentials checks the dev banner and that the
-// generated credentials are kept for the next start.
+// devEdgePage GETs the dev edge's root and checks it is the demo page,
+// served through the edge from the private demo bucket.
+func devEdgePage(t *testing.T, edgeAddr string) {
+	t.Helper()
+	resp, err := http.Get("http://" + edgeAddr + "/")
+	if err != nil {
+		t.Fatalf("dev's edge: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Served by coffer edge") || !strings.HasPrefix(resp.Header.Get("X-Cache"), "Miss") {
+		t.Errorf("dev edge GET /: %s X-Cache %q\n%s", resp.Status, resp.Header.Get("X-Cache"), body)
+	}
+}
+
+// TestDevPrintsEndpointAndCredentials checks the dev banner, that the
+// generated credentials are kept for the next start, and that dev's edge
+// serves the demo bucket (also after a restart, with the same OAI).
 func TestDevPrintsEndpointAndCredentials(t *testing.T) {
 	dir := t.TempDir()
-	kmsAddr := freeAddr(t)
-	_, out, stop := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", kmsAddr)
+	kmsAddr, edgeAddr := freeAddr(t), freeAddr(t)
+	addr, out, stop := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", kmsAddr, "--edge-listen", edgeAddr)
 	// The embedded KMS is up on its own listener while dev runs.
 	resp, err := http.Get("http://" + kmsAddr + "/health/ready")
 	if err != nil {
 		t.Fatalf("dev's KMS listener: %v", err)
 	}
 	resp.Body.Close()
+	devEdgePage(t, edgeAddr)
+	// The demo bucket itself stays private.
+	if resp, err := http.Get("http://" + addr + "/demo/index.html"); err != nil || resp.StatusCode != 403 {
+		t.Errorf("anonymous GET of s3://demo/index.html: %v %v, want 403", resp.Status, err)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	first := out.String()
 	for _, want := range []string{"S3 endpoint:  http://127.0.0.1:", "KMS endpoint: http://" + kmsAddr + "\n",
+		"edge:         http://" + edgeAddr + "/",
 		"access key:", "secret key:", "aws --endpoint-url http://127.0.0.1:"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("dev output lacks %q:\n%s", want, first)
@@ -184,7 +206,9 @@ func TestDevPrintsEndpointAndCredentials(t *testing.T) {
 	if _, err := os.Stat(dir + "-kms/kms.db"); err != nil {
 		t.Errorf("dev's KMS keystore is not in the sibling dir: %v", err)
 	}
-	_, out2, stop2 := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", "127.0.0.1:0")
+	edgeAddr = freeAddr(t)
+	_, out2, stop2 := startCommand(t, nil, "dev", "--data", dir, "--kms-listen", "127.0.0.1:0", "--edge-listen", edgeAddr)
+	devEdgePage(t, edgeAddr)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
 	}

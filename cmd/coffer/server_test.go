@@ -215,7 +215,7 @@ func TestServerServesHTTPS(t *testing.T) {
 func TestDevPrintsHTTPSEndpoints(t *testing.T) {
 	cert, key, client := testTLS(t)
 	addr, out, _, stop := startCommandOver(t, client, "https", nil, "dev", "--data", filepath.Join(t.TempDir(), "data"),
-		"--kms-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+		"--kms-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "--edge-listen", "off")
 	m := regexp.MustCompile(`KMS endpoint: https://(\S+)\n`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("dev output names no KMS endpoint:\n%s", out)

@@ -103,6 +103,9 @@ type Server struct {
 	// KMSListen is where the embedded KMS listens (default 127.0.0.1:0, a
 	// loopback port of the system's choosing; coffer dev: :9100).
 	KMSListen string `yaml:"kms_listen"`
+	// DevEdgeListen is where `coffer dev` serves its edge (default
+	// 127.0.0.1:8080; "off" runs none). Not used by `coffer server`.
+	DevEdgeListen string `yaml:"dev_edge_listen"`
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -468,6 +471,7 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_KMS_CLIENT_KEY", &c.KMSClientKey)
 	env("COFFER_KMS_DATA", &c.KMSData)
 	env("COFFER_KMS_LISTEN", &c.KMSListen)
+	env("COFFER_DEV_EDGE_LISTEN", &c.DevEdgeListen)
 	var errs []error
 	dur := func(name string, dst *time.Duration) {
 		if v := getenv(name); v != "" {

@@ -37,12 +37,12 @@ func openAccessLog(file string) (*accessLog, error) {
 }
 
 // logValue is a field as CloudFront writes it: "-" when empty, otherwise
-// URL-encoded (spaces and tabs never appear).
+// percent-encoded (so spaces and tabs never appear), slashes kept.
 func logValue(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+	return strings.ReplaceAll(url.PathEscape(s), "%2F", "/")
 }
 
 func (l *accessLog) write(fields []string) {

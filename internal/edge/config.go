@@ -186,6 +186,10 @@ func ParseConfig(doc []byte) (*Config, error) {
 	return &c, nil
 }
 
+// Validate checks a configuration built in code, filling in defaults as
+// ParseConfig does.
+func (c *Config) Validate() error { return c.validate() }
+
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
