@@ -12,12 +12,13 @@ import (
 // STANDARD_IA) shows its class in head-object; GET of the archived object
 // is InvalidObjectState; restore-object starts a restore that head-object
 // shows ongoing, a second one is RestoreAlreadyInProgress, and once the
-// configured duration (--restore-duration Standard=3s) has passed the
+// configured duration (--restore-duration Standard=20s, long enough for two AWS CLI
+// calls on a loaded machine) has passed the
 // object reads back byte for byte and head-object shows the expiry.
 // Restoring a STANDARD_IA object is InvalidObjectState.
 func TestGlacierRestoreAWSCLI(t *testing.T) {
 	skipIfShort(t)
-	srv := startServer(t, withFlags("--restore-duration", "Standard=3s"))
+	srv := startServer(t, withFlags("--restore-duration", "Standard=20s"))
 	cli := awsCLI(t, srv)
 	work := t.TempDir()
 	local := filepath.Join(work, "archive.bin")
@@ -52,14 +53,14 @@ func TestGlacierRestoreAWSCLI(t *testing.T) {
 	}
 	wantCLIError(t, cli, "RestoreAlreadyInProgress", "s3api", "restore-object", "--bucket", "cold", "--key", "archive.bin", "--restore-request", req)
 
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		_, restore := head("archive.bin")
 		if strings.HasPrefix(restore, `ongoing-request="false", expiry-date=`) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("head-object Restore = %q 30 s after a 3 s restore", restore)
+			t.Fatalf("head-object Restore = %q 90 s after a 20 s restore", restore)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

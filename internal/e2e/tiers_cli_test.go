@@ -32,13 +32,13 @@ func tierBlobs(t *testing.T, dir string) map[string]int64 {
 	return out
 }
 
-// tierEventually polls cond every 250 ms for up to 30 s.
+// tierEventually polls cond every 250 ms for up to 90 s.
 func tierEventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30 s: %s", what)
+			t.Fatalf("after 90 s: %s", what)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -50,7 +50,7 @@ func tierEventually(t *testing.T, what string, cond func() bool) {
 // passed, since a Days: 0 transition is due at the next midnight UTC, as
 // on S3. A Days: 0 transition to GLACIER on a prefix moves the object's
 // blob from the default directory into the GLACIER tier's; GET is then
-// InvalidObjectState; restore-object runs for the configured 3 s (a
+// InvalidObjectState; restore-object runs for the configured 20 s (a
 // second one meanwhile is RestoreAlreadyInProgress) and the object then
 // reads back byte for byte. An Expiration with a past Date deletes the
 // matching objects; a STANDARD_IA transition at 1 day is refused.
@@ -58,7 +58,7 @@ func TestTiersAndLifecycleAWSCLI(t *testing.T) {
 	skipIfShort(t)
 	glacierDir := filepath.Join(t.TempDir(), "glacier")
 	srv := startServer(t,
-		withFlags("--tier", "GLACIER="+glacierDir, "--lifecycle-interval", "1s", "--restore-duration", "Standard=3s"),
+		withFlags("--tier", "GLACIER="+glacierDir, "--lifecycle-interval", "1s", "--restore-duration", "Standard=20s"),
 		withEnv("COFFER_LIFECYCLE_CLOCK_OFFSET=24h"))
 	cli := awsCLI(t, srv)
 	work := t.TempDir()

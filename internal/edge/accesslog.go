@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/coffer-project/coffer/internal/httpx"
 )
 
 // accessLog writes CloudFront's standard log format: tab-separated fields
@@ -61,11 +63,11 @@ func (l *accessLog) Close() error {
 }
 
 // logRequest records one viewer request in the access log and metrics.
-func (s *Server) logRequest(v *viewer, rec *statusRecorder) {
+func (s *Server) logRequest(v *viewer, rec *httpx.Recorder) {
 	if v.result == "" {
 		v.result = "Miss"
 	}
-	s.metrics.request(v.dist.ID, v.result, rec.bytes)
+	s.metrics.request(v.dist.ID, v.result, rec.Bytes)
 	if s.accessLog == nil {
 		return
 	}
@@ -78,13 +80,13 @@ func (s *Server) logRequest(v *viewer, rec *statusRecorder) {
 		tlsVersion = strings.Replace(tls.VersionName(r.TLS.Version), "TLS ", "TLSv", 1)
 		cipher = logValue(tls.CipherSuiteName(r.TLS.CipherSuite))
 	}
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = 200
 	}
 	s.accessLog.write([]string{
 		v.start.UTC().Format("2006-01-02"), v.start.UTC().Format("15:04:05"), "coffer-edge",
-		strconv.FormatInt(rec.bytes, 10), v.clientIP.String(), r.Method, logValue(r.Host), logValue(r.URL.Path),
+		strconv.FormatInt(rec.Bytes, 10), v.clientIP.String(), r.Method, logValue(r.Host), logValue(r.URL.Path),
 		strconv.Itoa(status), logValue(r.Referer()), logValue(r.UserAgent()), logValue(r.URL.RawQuery),
 		logValue(r.Header.Get("Cookie")), v.result, logValue(r.Header.Get("X-Request-Id")), logValue(r.Host), v.scheme,
 		strconv.FormatInt(max(r.ContentLength, 0), 10), strconv.FormatFloat(end.Sub(v.start).Seconds(), 'f', 3, 64),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/edge/signed"
+	"github.com/coffer-project/coffer/internal/httpx"
 )
 
 // Server is one edge: the viewer handler and the admin handler over a
@@ -150,7 +151,7 @@ func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		v.scheme = "https"
 	}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &httpx.Recorder{ResponseWriter: w}
 	defer func() { s.logRequest(v, rec) }()
 	s.serve(rec, v)
 }
@@ -363,36 +364,6 @@ func (d *Distribution) customError(status int) *CustomErrorResponse {
 
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
-}
-
-// statusRecorder remembers what was written, for the access log and
-// metrics.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
-	return n, err
-}
-
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
 
 // TLSConfig is the edge's HTTPS configuration, HTTP/2 enabled.

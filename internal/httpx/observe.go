@@ -61,46 +61,47 @@ func NewMetrics(reg prometheus.Registerer, prefix string) *Metrics {
 	return m
 }
 
-// recorder captures the status and body size of a response.
-type recorder struct {
+// Recorder captures the status and body size of a response (Status is 0
+// until the handler writes).
+type Recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	Status int
+	Bytes  int64
 }
 
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+func (r *Recorder) WriteHeader(code int) {
+	if r.Status == 0 {
+		r.Status = code
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+func (r *Recorder) Write(p []byte) (int, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
 	}
 	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
+	r.Bytes += int64(n)
 	return n, err
 }
 
 // ReadFrom keeps io.Copy on the fast path (sendfile) through the wrapper.
-func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+func (r *Recorder) ReadFrom(src io.Reader) (int64, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
 	}
 	n, err := io.Copy(r.ResponseWriter, src)
-	r.bytes += n
+	r.Bytes += n
 	return n, err
 }
 
-func (r *recorder) Flush() {
+func (r *Recorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Observe logs one access-log line per request and records metrics. The
 // handler names the operation through InfoFrom(ctx).
@@ -108,10 +109,10 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &Info{}
-		rec := &recorder{ResponseWriter: w}
+		rec := &Recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
-		if rec.status == 0 {
-			rec.status = http.StatusOK
+		if rec.Status == 0 {
+			rec.Status = http.StatusOK
 		}
 		d := time.Since(start)
 		op := info.Op
@@ -119,9 +120,9 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 			op = "unknown"
 		}
 		if m != nil {
-			m.requests.WithLabelValues(op, strconv.Itoa(rec.status)).Inc()
+			m.requests.WithLabelValues(op, strconv.Itoa(rec.Status)).Inc()
 			m.bytesIn.WithLabelValues(op).Add(float64(info.BytesIn))
-			m.bytesOut.WithLabelValues(op).Add(float64(rec.bytes))
+			m.bytesOut.WithLabelValues(op).Add(float64(rec.Bytes))
 			m.latency.WithLabelValues(op).Observe(d.Seconds())
 		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
@@ -132,9 +133,9 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 			slog.String("bucket", info.Bucket),
 			slog.String("key", info.Key),
 			slog.String("principal", info.Principal),
-			slog.Int("status", rec.status),
+			slog.Int("status", rec.Status),
 			slog.Int64("bytes_in", info.BytesIn),
-			slog.Int64("bytes_out", rec.bytes),
+			slog.Int64("bytes_out", rec.Bytes),
 			slog.Duration("duration", d),
 		)
 	})

@@ -215,22 +215,11 @@ func (c *TieringConfiguration) validateFilter() error {
 	if n > 1 {
 		return malformed("a Filter holds one of Prefix, Tag and And; combine them with And")
 	}
-	if f.Tag != nil && f.Tag.Key == "" {
-		return malformed("a Tag needs a Key")
+	var andTags []Tag
+	if f.And != nil {
+		andTags = f.And.Tags
 	}
-	if a := f.And; a != nil {
-		keys := map[string]bool{}
-		for _, t := range a.Tags {
-			if t.Key == "" {
-				return malformed("a Tag needs a Key")
-			}
-			if keys[t.Key] {
-				return invalidRequest("Duplicate Tag Keys are not allowed.")
-			}
-			keys[t.Key] = true
-		}
-	}
-	return nil
+	return validateFilterTags(f.Tag, andTags)
 }
 
 // TieringObject is what the access tier of an object depends on.

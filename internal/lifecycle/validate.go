@@ -107,20 +107,12 @@ func (r *Rule) validateFilter() error {
 	if n > 1 {
 		return malformed("a Filter holds one of Prefix, Tag, And, ObjectSizeGreaterThan and ObjectSizeLessThan; combine them with And")
 	}
-	if f.Tag != nil && f.Tag.Key == "" {
-		return malformed("a Tag needs a Key")
+	var andTags []Tag
+	if f.And != nil {
+		andTags = f.And.Tags
 	}
-	if a := f.And; a != nil {
-		keys := map[string]bool{}
-		for _, t := range a.Tags {
-			if t.Key == "" {
-				return malformed("a Tag needs a Key")
-			}
-			if keys[t.Key] {
-				return invalidRequest("Duplicate Tag Keys are not allowed.")
-			}
-			keys[t.Key] = true
-		}
+	if err := validateFilterTags(f.Tag, andTags); err != nil {
+		return err
 	}
 	gt, lt := r.sizeBounds()
 	if gt != nil && *gt < 0 || lt != nil && *lt < 0 {
@@ -133,6 +125,26 @@ func (r *Rule) validateFilter() error {
 }
 
 // midnight reports whether d is at 00:00:00 UTC.
+// validateFilterTags checks a filter's Tag and its And's Tags, as S3 does
+// for lifecycle and Intelligent-Tiering filters alike: every tag has a
+// key, and And names a key once.
+func validateFilterTags(tag *Tag, andTags []Tag) error {
+	if tag != nil && tag.Key == "" {
+		return malformed("a Tag needs a Key")
+	}
+	keys := map[string]bool{}
+	for _, t := range andTags {
+		if t.Key == "" {
+			return malformed("a Tag needs a Key")
+		}
+		if keys[t.Key] {
+			return invalidRequest("Duplicate Tag Keys are not allowed.")
+		}
+		keys[t.Key] = true
+	}
+	return nil
+}
+
 func midnight(d time.Time) bool {
 	d = d.UTC()
 	return d.Hour() == 0 && d.Minute() == 0 && d.Second() == 0 && d.Nanosecond() == 0
