@@ -128,6 +128,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		RestoreDurations:  restoreDurations,
 		Tiers:             tiers,
 		LifecycleInterval: cfg.LifecycleInterval,
+		WebACLFile:        cfg.WebACL,
 
 		LifecycleClockOffset: cfg.LifecycleClockOffset,
 	})
@@ -246,6 +247,7 @@ type serverFlags struct {
 	restoreDurations                        []string
 	tiers                                   []string
 	edgeListen                              string
+	webACL                                  string
 	lifecycleInterval                       time.Duration
 	allowSSECOverHTTP                       bool
 	sseKeyCacheTTL                          time.Duration
@@ -278,6 +280,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, dev bool) {
 		return nil
 	})
 	fs.DurationVar(&f.lifecycleInterval, "lifecycle-interval", 0, "how often the lifecycle scanner runs (default 1h)")
+	fs.StringVar(&f.webACL, "web-acl", "", "AWS WAFv2 web ACL document (JSON) evaluated in front of the S3 API")
 	fs.StringVar(&f.kms, "kms", "", "URL of a remote coffer kms (credentials: COFFER_KMS_ACCESS_KEY, COFFER_KMS_SECRET_KEY); default: an embedded KMS")
 	fs.StringVar(&f.kmsCA, "kms-ca", "", "PEM CA bundle verifying the remote KMS's certificate (default: system roots)")
 	fs.StringVar(&f.kmsClientCert, "kms-client-cert", "", "PEM client certificate for a KMS requiring one (with --kms-client-key)")
@@ -312,6 +315,8 @@ func (f *serverFlags) apply(fs *flag.FlagSet, cfg *config.Server) {
 			cfg.Tiers = f.tiers
 		case "lifecycle-interval":
 			cfg.LifecycleInterval = f.lifecycleInterval
+		case "web-acl":
+			cfg.WebACL = f.webACL
 		case "kms":
 			cfg.KMS = f.kms
 		case "kms-ca":

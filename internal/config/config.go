@@ -74,6 +74,10 @@ type Server struct {
 	// "CLASS=DIR" (for example GLACIER=/mnt/cold/coffer); classes without
 	// one share DATA/blobs.
 	Tiers []string `yaml:"tiers"`
+	// WebACL is an AWS WAFv2 web ACL document (JSON) evaluated in front of
+	// the S3 API; "" none. IP and regex pattern set references cannot be
+	// resolved here (the edge's configuration declares those sets).
+	WebACL string `yaml:"web_acl"`
 	// LifecycleInterval is how often the lifecycle scanner runs (default
 	// 1h).
 	LifecycleInterval time.Duration `yaml:"lifecycle_interval"`
@@ -472,6 +476,7 @@ func LoadServer(path string, getenv func(string) string) (Server, error) {
 	env("COFFER_KMS_DATA", &c.KMSData)
 	env("COFFER_KMS_LISTEN", &c.KMSListen)
 	env("COFFER_DEV_EDGE_LISTEN", &c.DevEdgeListen)
+	env("COFFER_WEB_ACL", &c.WebACL)
 	var errs []error
 	dur := func(name string, dst *time.Duration) {
 		if v := getenv(name); v != "" {

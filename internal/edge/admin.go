@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -98,6 +99,8 @@ type Admin struct {
 	// Distributions are the IDs the edge serves.
 	Distributions []string
 	Peers         []string
+	// WAF answers the WAFv2 API calls (GetSampledRequests); nil: none.
+	WAF func(w http.ResponseWriter, body io.Reader) error
 	// PeerCredentials sign forwarded invalidations (the admin credential).
 	PeerCredentials aws.Credentials
 	Client          *http.Client
@@ -149,6 +152,18 @@ func writeAPIError(w http.ResponseWriter, err error) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// writeJSONError answers a JSON-protocol (WAFv2) call's error.
+func writeJSONError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = &apiError{http.StatusInternalServerError, "WAFInternalErrorException", "internal error"}
+	}
+	b, _ := json.Marshal(map[string]string{"__type": ae.code, "Message": ae.message})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(ae.status)
+	_, _ = w.Write(b)
+}
+
 func writeAPIXML(w http.ResponseWriter, status int, v any) {
 	b, err := xml.Marshal(v)
 	if err != nil {
@@ -163,6 +178,13 @@ func writeAPIXML(w http.ResponseWriter, status int, v any) {
 // ServeHTTP implements http.Handler.
 func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := a.Verifier.Verify(r)
+	if err == nil && res.Service == "wafv2" && a.WAF != nil && r.Method == http.MethodPost &&
+		r.Header.Get("X-Amz-Target") == "AWSWAF_20190729.GetSampledRequests" {
+		if err := a.WAF(w, res.Body); err != nil {
+			writeJSONError(w, err)
+		}
+		return
+	}
 	if err != nil || res.Service != "cloudfront" {
 		a.log().Info("edge: admin request refused", "err", err, "path", r.URL.Path)
 		writeAPIError(w, &apiError{http.StatusForbidden, "AccessDenied", "the request is not signed with the edge's admin credential for service cloudfront"})

@@ -8,6 +8,7 @@ import (
 
 // Metrics are the edge's per-distribution metrics, coffer_edge_*.
 type Metrics struct {
+	reg           prometheus.Registerer
 	requests      *prometheus.CounterVec   // distribution, result
 	bytes         *prometheus.CounterVec   // distribution
 	originFetches *prometheus.CounterVec   // distribution, outcome
@@ -17,6 +18,7 @@ type Metrics struct {
 // NewMetrics registers the edge's metrics in reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
+		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "coffer_edge_requests_total",
 			Help: "Viewer requests by distribution and result (Hit, RefreshHit, Miss, Error, Redirect); the hit ratio is Hit+RefreshHit over all."},
 			[]string{"distribution", "result"}),

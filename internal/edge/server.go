@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/coffer-project/coffer/internal/auth"
 	"github.com/coffer-project/coffer/internal/edge/signed"
 	"github.com/coffer-project/coffer/internal/httpx"
+	"github.com/coffer-project/coffer/internal/waf"
 )
 
 // Server is one edge: the viewer handler and the admin handler over a
@@ -35,6 +37,9 @@ type Server struct {
 	metrics   *Metrics
 	accessLog *accessLog
 	admin     *Admin
+	acls      map[string]*waf.WebACL  // by name
+	wafs      map[string]http.Handler // by distribution ID: its web ACL in front of serve
+	wafLog    *os.File
 }
 
 // Options are what New needs besides the configuration.
@@ -102,6 +107,9 @@ func New(cfg *Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.loadWebACLs(); err != nil {
+		return nil, err
+	}
 	creds := auth.NewStaticCredentials(auth.Credential{AccessKeyID: cfg.Admin.AccessKeyID, SecretKey: cfg.Admin.SecretAccessKey,
 		Principal: auth.Principal{AccessKeyID: cfg.Admin.AccessKeyID, ARN: "arn:aws:iam::edge:admin"}})
 	s.admin = &Admin{
@@ -112,6 +120,7 @@ func New(cfg *Config, opts Options) (*Server, error) {
 		PeerCredentials: aws.Credentials{AccessKeyID: cfg.Admin.AccessKeyID, SecretAccessKey: cfg.Admin.SecretAccessKey, Source: "coffer-edge"},
 		Now:             s.now,
 		Log:             s.log,
+		WAF:             s.getSampledRequests,
 	}
 	return s, nil
 }
@@ -124,6 +133,9 @@ func (s *Server) Close() error {
 	}
 	if s.accessLog != nil {
 		err = errors.Join(err, s.accessLog.Close())
+	}
+	if s.wafLog != nil {
+		err = errors.Join(err, s.wafLog.Close())
 	}
 	return errors.Join(err, s.cache.close())
 }
@@ -153,7 +165,9 @@ func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &httpx.Recorder{ResponseWriter: w}
 	defer func() { s.logRequest(v, rec) }()
-	s.serve(rec, v)
+	if !s.serveWAF(rec, v) {
+		s.serve(rec, v)
+	}
 }
 
 // serve applies the distribution's and behaviour's rules, in CloudFront's

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/coffer-project/coffer/internal/meta"
 	"github.com/coffer-project/coffer/internal/object"
 	"github.com/coffer-project/coffer/internal/s3api"
+	"github.com/coffer-project/coffer/internal/waf"
 )
 
 // Config is what New needs. Zero values get documented defaults.
@@ -81,6 +83,9 @@ type Config struct {
 	// LifecycleClockOffset moves the lifecycle scanner's clock ahead, to
 	// try rules out without waiting for their days (testing only).
 	LifecycleClockOffset time.Duration
+	// WebACLFile is an AWS WAFv2 web ACL document evaluated in front of
+	// every request ("" none).
+	WebACLFile string
 }
 
 // LogValue keeps the secret keys out of logs.
@@ -229,6 +234,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		IAM:               s.iam,
 		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: s3api.ClientIP(cfg.TrustedProxies), Usage: s.objects},
 	})
+	if cfg.WebACLFile != "" {
+		doc, err := os.ReadFile(cfg.WebACLFile)
+		if err != nil {
+			return nil, fmt.Errorf("server: web ACL: %w", err)
+		}
+		acl, err := waf.Load(doc, waf.Sets{}, waf.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("server: web ACL %s: %w", cfg.WebACLFile, err)
+		}
+		s.handler = waf.Handler(acl, s.handler, waf.WithClientIP(s3api.ClientIP(cfg.TrustedProxies)),
+			waf.WithObserver(func(r *http.Request, _ *waf.Request, d waf.Decision) {
+				if d.Action == waf.Block {
+					cfg.Logger.Info("waf: request blocked", "web_acl", acl.Name(), "rule", d.TerminatingRule, "method", r.Method, "path", r.URL.Path)
+				}
+			}))
+	}
 	ok = true
 	return s, nil
 }
