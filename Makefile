@@ -5,6 +5,7 @@
 #                then the PKCS#11 root key (-tags pkcs11, cgo) against SoftHSM2
 #   make fuzz    run every fuzz target for $(FUZZTIME) each
 #   make bench   machine limits (AES-GCM, MD5, SHA-256, dd) + load generator against a local server
+#   make bench-edge  coffer edge against nginx proxy_cache, cache hits (installs nginx if missing)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -21,7 +22,7 @@ ifeq ($(CI),true)
 export COFFER_E2E_REQUIRE_CLIENTS := 1
 endif
 
-.PHONY: build test clients vet fmt-check staticcheck gotest pkcs11 fuzz bench
+.PHONY: build test clients vet fmt-check staticcheck gotest pkcs11 fuzz bench bench-edge
 
 build:
 	$(GO) build -o coffer ./cmd/coffer
@@ -69,3 +70,6 @@ fuzz:
 
 bench:
 	bench/run.sh
+
+bench-edge:
+	bench/edge.sh
