@@ -403,3 +403,24 @@ func TestLifecycleActionsSkipChangedVersions(t *testing.T) {
 		t.Errorf("%d blobs in the default tier, %d in GLACIER; want 0 and 1", d, g)
 	}
 }
+
+// A bucket with MFA Delete enabled keeps its noncurrent versions: the
+// scanner has no MFA code and must not be a way around it.
+func TestScannerLeavesMFADeleteBuckets(t *testing.T) {
+	e := newScanEnv(t)
+	e.bucket("mfa", meta.VersioningEnabled, `{"rules":[{"id":"nc","status":"Enabled","filter":{},
+		"noncurrentExpiration":{"noncurrentDays":1}}]}`)
+	if err := e.meta.UpdateBucket(e.ctx, "mfa", func(b *meta.Bucket) error { b.MFADelete = "Enabled"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	e.put("mfa", "k", []byte("v1"))
+	e.put("mfa", "k", []byte("v2"))
+	e.clock.Set(start.AddDate(0, 0, 5))
+	e.scan()
+	if n := len(e.versions("mfa", "k")); n != 2 {
+		t.Errorf("%d versions left, want both (MFA Delete)", n)
+	}
+	if n := e.scanner.Stats().SkippedMFADelete.Load(); n != 1 {
+		t.Errorf("SkippedMFADelete = %d, want 1", n)
+	}
+}
