@@ -21,6 +21,7 @@ func registerScannerMetrics(reg prometheus.Registerer, st *lifecycle.Stats) {
 		counter("versions_scanned_total", "Object versions and delete markers the lifecycle scanner evaluated.", &st.Versions),
 		counter("uploads_scanned_total", "Incomplete multipart uploads the lifecycle scanner evaluated.", &st.Uploads),
 		counter("errors_total", "Lifecycle actions that failed (retried on the next run).", &st.Errors),
+		counter("skipped_mfa_delete_total", "Permanent deletions lifecycle rules asked for in buckets with MFA Delete enabled, not done.", &st.SkippedMFADelete),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "coffer_lifecycle_last_run_seconds", Help: "Duration of the last completed lifecycle scanner run."},
 			func() float64 { return float64(st.LastRunMillis.Load()) / 1000 }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "coffer_lifecycle_last_run_end_timestamp_seconds", Help: "Unix time at which the last lifecycle scanner run ended."},
