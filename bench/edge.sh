@@ -9,6 +9,9 @@
 #   BENCH_DURATION=20s BENCH_ROUNDS=5 BENCH_CONCURRENCY=64 bench/edge.sh
 #   BENCH_FLOOR=1 bench/edge.sh        # also Go's bare net/http serving the objects from memory
 #   BENCH_PERF=DIR bench/edge.sh       # then one edge run per size under `perf record`, reports in DIR
+#   BENCH_EDGE_GOGC=400 bench/edge.sh  # GOGC for the coffer edge processes only
+#   BENCH_WAF=1 bench/edge.sh          # also a second edge whose distribution has a 10-rule web ACL
+#                                      # (bench/testdata/edge-web-acl.json), compared with the first (issue 9)
 #
 # Setup: one bucket with the two objects and a policy that lets the edge's
 # origin access identity (the edge signs its origin requests as the OAI,
@@ -28,6 +31,7 @@ rounds="${BENCH_ROUNDS:-3}"
 concurrency="${BENCH_CONCURRENCY:-64}"
 port="${BENCH_PORT:-9430}"
 origin="127.0.0.1:$port" edge="127.0.0.1:$((port + 1))" edge_admin="127.0.0.1:$((port + 2))" nginx_addr="127.0.0.1:$((port + 3))" floor_addr="127.0.0.1:$((port + 4))"
+waf_addr="127.0.0.1:$((port + 5))" waf_admin="127.0.0.1:$((port + 6))"
 sizes=(1024 1048576)
 bucket=edge-bench
 
@@ -67,6 +71,7 @@ echo "== machine"
 date -u +"date: %Y-%m-%d %H:%M UTC"
 echo "cpus: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "${BENCH_EDGE_GOGC:-}" ] || echo "coffer edge: GOGC=$BENCH_EDGE_GOGC"
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- cmd internal go.mod go.sum || echo ' (with uncommitted changes)')"
 go version
 "$nginx_bin" -v 2>&1
@@ -107,10 +112,36 @@ distributions:
     behaviors:
       - path_pattern: "*"
 EOF
-"$base/coffer" edge --config "$base/edge.yaml" >"$base/edge.log" 2>&1 &
+edge_env=()
+[ -z "${BENCH_EDGE_GOGC:-}" ] || edge_env=("GOGC=$BENCH_EDGE_GOGC")
+env ${edge_env[@]+"${edge_env[@]}"} "$base/coffer" edge --config "$base/edge.yaml" >"$base/edge.log" 2>&1 &
 edge_pid=$!
 started+=("$edge_pid")
 wait_for "http://$edge_admin/metrics" "$base/edge.log"
+
+if [ -n "${BENCH_WAF:-}" ]; then
+	# The same configuration but for the listeners and the web ACL: every
+	# rule of bench/testdata/edge-web-acl.json is evaluated for each (clean)
+	# request, the rate rule counting the client address.
+	echo "== coffer edge with a 10-rule web ACL on $waf_addr (bench/testdata/edge-web-acl.json)"
+	sed -e "s|^listen: .*|listen: $waf_addr|" -e "s|^  listen: .*|  listen: $waf_admin|" "$base/edge.yaml" >"$base/edge-waf.yaml"
+	cat >>"$base/edge-waf.yaml" <<EOF
+    web_acl: bench-acl
+ip_sets:
+  - name: bad
+    addresses: ["203.0.113.0/24", "198.51.100.0/24", "2001:db8::/32"]
+regex_pattern_sets:
+  - name: scanners
+    patterns: ["(?i)sqlmap", "(?i)nikto", "(?i)masscan", "(?i)zgrab"]
+web_acls:
+  - name: bench-acl
+    file: $PWD/bench/testdata/edge-web-acl.json
+EOF
+	env ${edge_env[@]+"${edge_env[@]}"} "$base/coffer" edge --config "$base/edge-waf.yaml" >"$base/edge-waf.log" 2>&1 &
+	waf_pid=$!
+	started+=("$waf_pid")
+	wait_for "http://$waf_admin/metrics" "$base/edge-waf.log"
+fi
 
 workers="$(nproc)"
 echo "== nginx proxy_cache on $nginx_addr ($workers workers, cache in $base/nginx/cache)"
@@ -167,6 +198,7 @@ started+=("$nginx_pid")
 wait_for "http://$nginx_addr/" "$ngx/error.log"
 
 targets=(edge nginx)
+[ -z "${BENCH_WAF:-}" ] || targets+=(edge-waf)
 if [ -n "${BENCH_FLOOR:-}" ]; then
 	echo "== floor: bench/edgeload floor on $floor_addr (net/http, the objects in memory, the edge's hit headers)"
 	"$base/edgeload" floor -listen "$floor_addr" -sizes "$(IFS=,; echo "${sizes[*]}")" >"$base/floor.log" 2>&1 &
@@ -179,7 +211,7 @@ fi
 echo
 echo "== warming both caches"
 for size in "${sizes[@]}"; do
-	for url in "http://$edge/obj-$size" "http://$nginx_addr/obj-$size"; do
+	for url in "http://$edge/obj-$size" "http://$nginx_addr/obj-$size" ${BENCH_WAF:+"http://$waf_addr/obj-$size"}; do
 		curl -fsS -o /dev/null "$url"
 		curl -fsS -o /dev/null -D - "$url" | grep -iE '^x-cache' | tr -d '\r' | sed "s|^|  $url: |"
 	done
@@ -196,6 +228,7 @@ measure() { # label size duration [out]
 	nginx) # the master and its current children (workers, cache manager, cache loader while it runs)
 		url="http://$nginx_addr/obj-$2" hit_header=X-Cache-Status hit_prefix=HIT pids="$nginx_pid,$(pgrep -P "$nginx_pid" | paste -sd, -)" ;;
 	floor) url="http://$floor_addr/obj-$2" hit_header=X-Cache hit_prefix=Hit pids="$floor_pid" ;;
+	edge-waf) url="http://$waf_addr/obj-$2" hit_header=X-Cache hit_prefix=Hit pids="$waf_pid" ;;
 	esac
 	"$base/edgeload" run -label "$1" -url "$url" -size "$2" -concurrency "$concurrency" -duration "$3" \
 		-hit-header "$hit_header" -hit-prefix "$hit_prefix" -pids "$pids" ${4:+-out "$4"}
@@ -222,6 +255,11 @@ if [ -s "$results" ]; then
 	echo
 	echo "== cache hits at concurrency $concurrency, $rounds rounds of $duration (load now: $(cut -d' ' -f1-3 /proc/loadavg))"
 	"$base/edgeload" report "$results"
+	if [ -n "${BENCH_WAF:-}" ]; then
+		echo
+		echo "== with the web ACL against without (issue 9: at least 80 %)"
+		"$base/edgeload" report -baseline edge "$results" | grep 'edge-waf/edge'
+	fi
 fi
 
 # BENCH_PERF=DIR: one more edge run per size under `perf record`, reports in DIR.

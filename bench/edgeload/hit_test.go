@@ -36,32 +36,42 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 
 // BenchmarkHandlerHit serves cache hits through `coffer edge`'s viewer
 // handler (edge.New over an httptest origin, as bench/edge.sh configures
-// it but with access: public) and, for comparison, through the floor
-// handler of `edgeload floor`, with no connection and no net/http server
-// around them: what the edge's own code costs per hit.
+// it but with access: public), through the same with bench/edge.sh's
+// BENCH_WAF web ACL on the distribution (edge-waf), and, for comparison,
+// through the floor handler of `edgeload floor`, with no connection and no
+// net/http server around them: what the edge's own code costs per hit.
 //
 //	go test -run '^$' -bench HandlerHit -benchmem -cpuprofile cpu.out ./bench/edgeload/
 func BenchmarkHandlerHit(b *testing.B) {
 	sizes := []int64{1 << 10, 1 << 20}
 	origin := httptest.NewServer(http.StripPrefix("/edge-bench", floorHandler(sizes, time.Now())))
 	defer origin.Close()
-	cfg := &edge.Config{
-		Cache: edge.CacheConfig{MemoryBytes: 256 << 20},
-		Distributions: []edge.Distribution{{ID: "E1BENCH",
-			Origin: edge.Origin{Endpoint: origin.URL, Bucket: "edge-bench", Access: "public"}}},
+	newEdge := func(webACL bool) *edge.Server {
+		cfg := &edge.Config{
+			Cache: edge.CacheConfig{MemoryBytes: 256 << 20},
+			Distributions: []edge.Distribution{{ID: "E1BENCH",
+				Origin: edge.Origin{Endpoint: origin.URL, Bucket: "edge-bench", Access: "public"}}},
+		}
+		if webACL { // as bench/edge.sh BENCH_WAF=1 configures it
+			cfg.Distributions[0].WebACL = "bench-acl"
+			cfg.IPSets = []edge.IPSetConfig{{Name: "bad", Addresses: []string{"203.0.113.0/24", "198.51.100.0/24", "2001:db8::/32"}}}
+			cfg.RegexPatternSets = []edge.RegexSetConfig{{Name: "scanners", Patterns: []string{"(?i)sqlmap", "(?i)nikto", "(?i)masscan", "(?i)zgrab"}}}
+			cfg.WebACLs = []edge.WebACLFileConfig{{Name: "bench-acl", File: "../testdata/edge-web-acl.json"}}
+		}
+		if err := cfg.Validate(); err != nil {
+			b.Fatal(err)
+		}
+		srv, err := edge.New(cfg, edge.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { srv.Close() })
+		return srv
 	}
-	if err := cfg.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	srv, err := edge.New(cfg, edge.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
 	handlers := []struct {
 		name string
 		h    http.Handler
-	}{{"edge", srv.Handler()}, {"floor", floorHandler(sizes, time.Now())}}
+	}{{"edge", newEdge(false).Handler()}, {"edge-waf", newEdge(true).Handler()}, {"floor", floorHandler(sizes, time.Now())}}
 	for _, size := range sizes {
 		for _, hd := range handlers {
 			b.Run(hd.name+"/"+sizeName(size), func(b *testing.B) {

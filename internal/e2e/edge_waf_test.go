@@ -41,6 +41,10 @@ distributions:
     behaviors:
       - path_pattern: "*"
         allowed_methods: [GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE]
+    custom_error_responses:
+      - error_code: 403
+        response_page_path: /blocked.html
+        response_code: 403
     web_acl: my-acl
 `
 
@@ -58,7 +62,7 @@ func TestEdgeWAF(t *testing.T) {
 	root.Run(t, "s3api", "put-bucket-policy", "--bucket", "waf", "--policy", iamPolicy(
 		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity `+oai.Id+`"},`+
 			`"Action":"s3:GetObject","Resource":"arn:aws:s3:::waf/*"}`))
-	for _, k := range []string{"page.html", "search", "admin/panel", "rate/a"} {
+	for _, k := range []string{"page.html", "search", "admin/panel", "rate/a", "blocked.html"} {
 		putText(t, root, "waf", k, "content of "+k)
 	}
 
@@ -85,8 +89,10 @@ func TestEdgeWAF(t *testing.T) {
 	if status, body := get("/search?q=1%27%20OR%20%271%27%3D%271"); status != 403 || body != "Blocked by the coffer WAF" {
 		t.Errorf("SQL injection in a query argument: %d %q, want 403 with the custom body", status, body)
 	}
-	if status, _ := get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E"); status != 403 {
-		t.Errorf("XSS in the query string: %d, want 403", status)
+	// A block with the default response gets the distribution's custom
+	// 403 page; a rule's CustomResponse (SQLi above) wins over it.
+	if status, body := get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E"); status != 403 || body != "content of blocked.html" {
+		t.Errorf("XSS in the query string: %d %q, want 403 with the custom error page", status, body)
 	}
 	if status, _ := get("/search?q=O%27Brien%20select%20a%20script"); status != 200 {
 		t.Errorf("a benign query with an apostrophe: %d, want 200", status)

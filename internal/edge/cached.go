@@ -19,7 +19,8 @@ type edgeCache struct {
 }
 
 func newEdgeCache(cfg CacheConfig, now func() time.Time, log *slog.Logger) (*edgeCache, error) {
-	c, err := cache.New(cache.Config{Dir: cfg.Dir, MemoryBytes: cfg.MemoryBytes, DiskBytes: cfg.DiskBytes, Now: now})
+	c, err := cache.New(cache.Config{Dir: cfg.Dir, MemoryBytes: cfg.MemoryBytes, DiskBytes: cfg.DiskBytes, Now: now,
+		DropFields: originOnlyFields})
 	if err != nil {
 		return nil, err
 	}
@@ -32,12 +33,25 @@ func (e *edgeCache) invalidate(distribution, path string) int {
 
 func (e *edgeCache) close() error { return nil }
 
+// originOnlyFields are origin response fields viewers are not sent (the
+// origin's request IDs and server name), besides hop-by-hop fields.
+var originOnlyFields = []string{"X-Amz-Id-2", "X-Amz-Request-Id", "Server"}
+
+// viaValue is the Via field of every cached response; shared, read-only.
+var viaValue = []string{"1.1 coffer-edge"}
+
 // cacheRequest is the cache's view of serving path for the viewer.
 func (s *Server) cacheRequest(v *viewer, r *http.Request, path string) cache.Request {
 	min, def, max := v.beh.ttls()
-	key := v.cacheKey()
-	if path != v.path {
-		key = v.dist.ID + path
+	var key string
+	var org *originFetch
+	if path == v.path {
+		key = v.cacheKey()
+		v.fetch = originFetch{s: s, v: v, path: path}
+		org = &v.fetch
+	} else {
+		key = path
+		org = &originFetch{s: s, v: v, path: path}
 	}
 	return cache.Request{
 		Distribution: v.dist.ID,
@@ -45,14 +59,9 @@ func (s *Server) cacheRequest(v *viewer, r *http.Request, path string) cache.Req
 		Key:          key,
 		Viewer:       r,
 		TTL:          cache.TTLs{Min: min, Default: def, Max: max},
-		ErrorTTL: func(status int) (time.Duration, bool) {
-			if ce := v.dist.customError(status); ce != nil && ce.ErrorCachingMinTTL != nil {
-				return time.Duration(*ce.ErrorCachingMinTTL) * time.Second, true
-			}
-			return 0, false
-		},
-		Compress: v.beh.Compress,
-		Origin:   s.fetchFunc(v, path),
+		ErrorTTL:     s.errorTTLs[v.dist.ID],
+		Compress:     v.beh.Compress,
+		Origin:       org,
 	}
 }
 
@@ -119,10 +128,12 @@ func (s *Server) servePage(w http.ResponseWriter, v *viewer, path string, code i
 
 func writeResponse(w http.ResponseWriter, res *cache.Response) {
 	h := w.Header()
-	copyHeaders(h, res.Header)
-	h.Set("X-Cache", res.Result.XCache())
-	h.Set("Via", "1.1 coffer-edge")
+	res.CopyHeader(h) // the cache drops originOnlyFields and hop-by-hop fields
+	h["Via"] = viaValue
 	w.WriteHeader(res.Status)
+	if res.Body == http.NoBody {
+		return
+	}
 	if _, err := io.Copy(w, res.Body); err != nil && !strings.Contains(err.Error(), "broken pipe") {
 		// The status line is out: all we can do is cut the body short.
 		panic(http.ErrAbortHandler)

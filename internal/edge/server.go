@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/coffer-project/coffer/internal/auth"
+	"github.com/coffer-project/coffer/internal/edge/cache"
 	"github.com/coffer-project/coffer/internal/edge/signed"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/waf"
@@ -30,7 +31,8 @@ type Server struct {
 	log       *slog.Logger
 	now       func() time.Time
 	trusted   []netip.Prefix
-	origins   map[string]*origin // by distribution ID
+	origins   map[string]*origin                                // by distribution ID
+	errorTTLs map[string]func(status int) (time.Duration, bool) // by distribution ID: its error caching minimum TTLs
 	keyGroups map[string]*signed.KeyGroup
 	geo       *geoDB // nil without geoip_db
 	cache     *edgeCache
@@ -57,7 +59,8 @@ type Options struct {
 // the key groups and the GeoIP database.
 func New(cfg *Config, opts Options) (*Server, error) {
 	s := &Server{cfg: cfg, log: opts.Log, now: opts.Now, metrics: opts.Metrics,
-		origins: map[string]*origin{}, keyGroups: map[string]*signed.KeyGroup{}}
+		origins: map[string]*origin{}, errorTTLs: map[string]func(int) (time.Duration, bool){},
+		keyGroups: map[string]*signed.KeyGroup{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -79,10 +82,12 @@ func New(cfg *Config, opts Options) (*Server, error) {
 		}}
 	}
 	ids := make([]string, 0, len(cfg.Distributions))
-	for _, d := range cfg.Distributions {
+	for i := range cfg.Distributions {
+		d := &cfg.Distributions[i]
 		if s.origins[d.ID], err = newOrigin(d.Origin, client); err != nil {
 			return nil, fmt.Errorf("edge: distribution %s: %w", d.ID, err)
 		}
+		s.errorTTLs[d.ID] = d.errorTTL
 		ids = append(ids, d.ID)
 	}
 	for name, keys := range cfg.KeyGroups {
@@ -153,17 +158,27 @@ type viewer struct {
 	scheme   string
 	start    time.Time
 	result   string // x-edge-result-type: Hit, RefreshHit, Miss, Error, Redirect
+	// rec and fetch live here so that a request allocates them with the
+	// viewer, not one by one.
+	rec   httpx.Recorder
+	fetch originFetch
 }
 
 // Handler serves viewers.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveViewer) }
 
 func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
-	v := &viewer{r: r, dist: s.cfg.distribution(r.Host), clientIP: viewerIP(r, s.trusted), scheme: "http", start: s.now()}
+	v := &viewer{r: r, clientIP: viewerIP(r, s.trusted), scheme: "http", start: s.now()}
+	if len(s.cfg.Distributions) == 1 {
+		v.dist = &s.cfg.Distributions[0] // the default: no Host to match
+	} else {
+		v.dist = s.cfg.distribution(r.Host)
+	}
 	if r.TLS != nil {
 		v.scheme = "https"
 	}
-	rec := &httpx.Recorder{ResponseWriter: w}
+	rec := &v.rec
+	rec.ResponseWriter = w
 	defer func() { s.logRequest(v, rec) }()
 	if !s.serveWAF(rec, v) {
 		s.serve(rec, v)
@@ -174,14 +189,7 @@ func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
 // order, and answers from the cache or the origin.
 func (s *Server) serve(w http.ResponseWriter, v *viewer) {
 	r := v.r
-	v.path = r.URL.Path
-	if v.path == "" {
-		v.path = "/"
-	}
-	if v.path == "/" && v.dist.DefaultRootObject != "" {
-		v.path = "/" + strings.TrimPrefix(v.dist.DefaultRootObject, "/")
-	}
-	v.beh = v.dist.behavior(v.path)
+	v.resolve()
 	if g := v.dist.GeoRestriction; s.geo != nil && (g.Type == "blacklist" || g.Type == "whitelist") {
 		country := s.geo.Country(v.clientIP)
 		listed := slices.Contains(g.Countries, country)
@@ -228,6 +236,19 @@ func (s *Server) serve(w http.ResponseWriter, v *viewer) {
 	s.fromCache(w, v)
 }
 
+// resolve sets the object path (the default root object for "/") and the
+// behaviour that applies to it.
+func (v *viewer) resolve() {
+	v.path = v.r.URL.Path
+	if v.path == "" {
+		v.path = "/"
+	}
+	if v.path == "/" && v.dist.DefaultRootObject != "" {
+		v.path = "/" + strings.TrimPrefix(v.dist.DefaultRootObject, "/")
+	}
+	v.beh = v.dist.behavior(v.path)
+}
+
 // originQuery is the query the origin and the cache key see: none, or
 // all of it without the signing parameters.
 func (v *viewer) originQuery() url.Values {
@@ -238,11 +259,13 @@ func (v *viewer) originQuery() url.Values {
 	return q
 }
 
-// cacheKey is the distribution, the path, and the query string, headers
-// and cookies the behaviour puts in the key.
+// cacheKey is the path and the query string, headers and cookies the
+// behaviour puts in the key (the cache keys by distribution itself).
 func (v *viewer) cacheKey() string {
+	if v.beh.CacheKey.QueryStrings != "all" && len(v.beh.CacheKey.Headers) == 0 && v.beh.CacheKey.Cookies != "all" {
+		return v.path
+	}
 	var b strings.Builder
-	b.WriteString(v.dist.ID)
 	b.WriteString(v.path)
 	if q := v.originQuery(); len(q) > 0 {
 		b.WriteString("?" + q.Encode())
@@ -279,20 +302,28 @@ func (v *viewer) originHeaders() http.Header {
 	return h
 }
 
-// fetchFunc fetches the viewer's object from the origin with extra
-// headers (Range, validators).
-func (s *Server) fetchFunc(v *viewer, path string) func(ctx context.Context, extra http.Header) (*http.Response, error) {
-	org := s.origins[v.dist.ID]
-	return func(ctx context.Context, extra http.Header) (*http.Response, error) {
-		h := v.originHeaders()
-		for k, vals := range extra {
-			h[k] = vals
-		}
-		start := time.Now()
-		resp, err := org.get(ctx, strings.TrimPrefix(path, "/"), v.originQuery(), h)
-		s.metrics.originFetch(v.dist.ID, time.Since(start), err)
-		return resp, err
+// originFetch is the cache's origin for the object at path for a viewer.
+type originFetch struct {
+	s    *Server
+	v    *viewer
+	path string
+}
+
+var _ cache.Origin = (*originFetch)(nil)
+
+// Fetch gets the object from the distribution's origin with the headers
+// the behaviour forwards and the cache's extra headers (Range,
+// validators).
+func (f *originFetch) Fetch(ctx context.Context, extra http.Header) (*http.Response, error) {
+	v := f.v
+	h := v.originHeaders()
+	for k, vals := range extra {
+		h[k] = vals
 	}
+	start := time.Now()
+	resp, err := f.s.origins[v.dist.ID].get(ctx, strings.TrimPrefix(f.path, "/"), v.originQuery(), h)
+	f.s.metrics.originFetch(v.dist.ID, time.Since(start), err)
+	return resp, err
 }
 
 // passThrough forwards a request the cache does not handle (PUT, POST,
@@ -365,6 +396,15 @@ func (s *Server) errorPage(w http.ResponseWriter, v *viewer, status int, why str
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "<html><head><title>%d %s</title></head><body><h1>%d %s</h1><p>%s</p></body></html>\n",
 		status, http.StatusText(status), status, http.StatusText(status), htmlEscape(why))
+}
+
+// errorTTL is the distribution's error caching minimum TTL for status;
+// ok=false when it configures none.
+func (d *Distribution) errorTTL(status int) (ttl time.Duration, ok bool) {
+	if ce := d.customError(status); ce != nil && ce.ErrorCachingMinTTL != nil {
+		return time.Duration(*ce.ErrorCachingMinTTL) * time.Second, true
+	}
+	return 0, false
 }
 
 func (d *Distribution) customError(status int) *CustomErrorResponse {

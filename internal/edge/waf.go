@@ -71,7 +71,12 @@ func (s *Server) loadWebACLs() error {
 			continue
 		}
 		opts := []waf.HandlerOption{
-			waf.WithClientIP(func(r *http.Request) netip.Addr { return viewerIP(r, s.trusted) }),
+			waf.WithClientIP(func(r *http.Request) netip.Addr {
+				if v, ok := r.Context().Value(viewerKey{}).(*viewer); ok {
+					return v.clientIP // serveViewer found it already
+				}
+				return viewerIP(r, s.trusted)
+			}),
 			waf.WithBlockPage(s.wafBlockPage),
 		}
 		if s.wafLog != nil {
@@ -98,7 +103,7 @@ func (s *Server) serveAllowed(w http.ResponseWriter, r *http.Request) {
 func (s *Server) wafBlockPage(w http.ResponseWriter, r *http.Request, _ waf.Decision) bool {
 	v := r.Context().Value(viewerKey{}).(*viewer)
 	v.result = "Error"
-	v.path = r.URL.Path
+	v.resolve() // the page is fetched with the request's behaviour's TTLs
 	ce := v.dist.customError(http.StatusForbidden)
 	if ce == nil || ce.ResponsePagePath == "" {
 		return false

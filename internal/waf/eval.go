@@ -23,12 +23,15 @@ type evalCtx struct {
 	cookieDone bool
 	country    string
 	geoDone    bool
-	values     map[valueKey]fieldResult
+	// values caches inspect's results; a web ACL inspects a handful of
+	// (component, chain) pairs, so a slice searched in order beats a map.
+	values []inspected
 }
 
-type valueKey struct {
+type inspected struct {
 	f  *fieldSpec
 	ch *chain
+	r  fieldResult
 }
 
 type fieldResult struct {
@@ -75,9 +78,10 @@ func (c *evalCtx) bodyOversize() bool {
 // inspect returns the transformed values of a component, computing them at
 // most once per request for each (component, transformation chain) pair.
 func (c *evalCtx) inspect(f *fieldSpec, ch *chain) fieldResult {
-	k := valueKey{f, ch}
-	if r, ok := c.values[k]; ok {
-		return r
+	for i := range c.values {
+		if c.values[i].f == f && c.values[i].ch == ch {
+			return c.values[i].r
+		}
 	}
 	vals, forced := f.extract(c)
 	if forced == 0 && len(ch.steps) > 0 {
@@ -89,9 +93,9 @@ func (c *evalCtx) inspect(f *fieldSpec, ch *chain) fieldResult {
 	}
 	r := fieldResult{values: vals, forced: forced}
 	if c.values == nil {
-		c.values = make(map[valueKey]fieldResult, 8)
+		c.values = make([]inspected, 0, 16)
 	}
-	c.values[k] = r
+	c.values = append(c.values, inspected{f, ch, r})
 	return r
 }
 

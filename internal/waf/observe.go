@@ -3,6 +3,7 @@ package waf
 import (
 	"encoding/json"
 	"io"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -78,21 +79,25 @@ type SampledHTTPRequest struct {
 	Headers     []Header `json:"Headers"`
 }
 
-// sampleRing keeps the most recent requests a rule acted on.
+// sampleRing keeps the most recent requests a rule acted on. Client
+// addresses are kept as addresses and formatted when a snapshot is taken:
+// every request is sampled, few samples are read.
 type sampleRing struct {
 	mu   sync.Mutex
-	buf  []SampledRequest
+	buf  []SampledRequest // Request.ClientIP is filled in by snapshot
+	ips  []netip.Addr
 	next int
 	full bool
 }
 
-func newSampleRing(n int) *sampleRing { return &sampleRing{buf: make([]SampledRequest, n)} }
+func newSampleRing(n int) *sampleRing {
+	return &sampleRing{buf: make([]SampledRequest, n), ips: make([]netip.Addr, n)}
+}
 
 func (s *sampleRing) add(c *evalCtx, rule string, a Action) {
 	r := c.req
 	smp := SampledRequest{
 		Request: SampledHTTPRequest{
-			ClientIP:    r.ClientIP.String(),
 			Country:     c.clientCountry(),
 			URI:         r.Path,
 			Method:      r.Method,
@@ -109,6 +114,7 @@ func (s *sampleRing) add(c *evalCtx, rule string, a Action) {
 	}
 	s.mu.Lock()
 	s.buf[s.next] = smp
+	s.ips[s.next] = r.ClientIP
 	s.next++
 	if s.next == len(s.buf) {
 		s.next, s.full = 0, true
@@ -120,10 +126,16 @@ func (s *sampleRing) snapshot() []SampledRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []SampledRequest
+	var ips []netip.Addr
 	if s.full {
 		out = append(out, s.buf[s.next:]...)
+		ips = append(ips, s.ips[s.next:]...)
 	}
 	out = append(out, s.buf[:s.next]...)
+	ips = append(ips, s.ips[:s.next]...)
+	for i := range out {
+		out[i].Request.ClientIP = ips[i].String()
+	}
 	slices.Reverse(out) // newest first
 	return out
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/corazawaf/libinjection-go"
 )
@@ -69,6 +71,7 @@ func (l *loader) statement(o *object, top bool) statement {
 		s := &regexMatch{field: l.fieldOf(so), chain: l.chain(so, "TextTransformations")}
 		if re := l.regex(so.child("RegexString"), so.str("RegexString", true)); re != nil {
 			s.res = []*regexp.Regexp{re}
+			s.lits = literalsOf([]string{re.String()})
 		}
 		return s
 	case "RegexPatternSetReferenceStatement":
@@ -106,6 +109,7 @@ func (l *loader) statement(o *object, top bool) statement {
 				return s
 			}
 			s.res = []*regexp.Regexp{combined}
+			s.lits = literalsOf(patterns)
 		}
 		return s
 	case "SqliMatchStatement":
@@ -337,10 +341,80 @@ type regexMatch struct {
 	field *fieldSpec
 	chain *chain
 	res   []*regexp.Regexp
+	// lits is set when every pattern is a plain ASCII literal, such as
+	// "(?i)sqlmap": an ASCII value is then searched for them directly,
+	// which is what the regular expressions would find (only non-ASCII
+	// input can meet Unicode case folding, like K for k, and it still goes
+	// through res) at a fraction of the cost.
+	lits []literal
+}
+
+// literal is a pattern that matches exactly the string s, ignoring ASCII
+// case when fold (s is then lower case).
+type literal struct {
+	s    string
+	fold bool
+}
+
+// literalsOf returns the patterns as literals, or nil unless all are.
+func literalsOf(patterns []string) []literal {
+	out := make([]literal, 0, len(patterns))
+	for _, p := range patterns {
+		re, err := syntax.Parse(p, syntax.Perl)
+		if err != nil {
+			return nil
+		}
+		re = re.Simplify()
+		if re.Op != syntax.OpLiteral || len(re.Rune) == 0 {
+			return nil
+		}
+		b := make([]byte, len(re.Rune))
+		for i, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return nil
+			}
+			b[i] = byte(r)
+		}
+		l := literal{s: string(b), fold: re.Flags&syntax.FoldCase != 0}
+		if l.fold {
+			l.s = strings.ToLower(l.s)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (l literal) in(v string) bool {
+	if !l.fold {
+		return strings.Contains(v, l.s)
+	}
+	for i := 0; i+len(l.s) <= len(v); i++ {
+		if equalFoldASCII(v[i:i+len(l.s)], l.s) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *regexMatch) match(c *evalCtx) bool {
 	return anyValue(c, s.field, s.chain, func(v string) bool {
+		if s.lits != nil && isASCII(v) {
+			for _, l := range s.lits {
+				if l.in(v) {
+					return true
+				}
+			}
+			return false
+		}
 		for _, re := range s.res {
 			if re.MatchString(v) {
 				return true
@@ -368,6 +442,9 @@ var sqliHigh = regexp.MustCompile(`(?i)(\bunion\b[\s\S]{0,100}?\bselect\b` +
 
 func (s *sqliMatch) match(c *evalCtx) bool {
 	return anyValue(c, s.field, s.chain, func(v string) bool {
+		if v == "" {
+			return false // nothing to find, and libinjection's setup is not free
+		}
 		if ok, _ := libinjection.IsSQLi(v); ok {
 			return true
 		}
@@ -381,7 +458,9 @@ type xssMatch struct {
 }
 
 func (s *xssMatch) match(c *evalCtx) bool {
-	return anyValue(c, s.field, s.chain, libinjection.IsXSS)
+	return anyValue(c, s.field, s.chain, func(v string) bool {
+		return v != "" && libinjection.IsXSS(v) // "" is never XSS; skip the parser's setup
+	})
 }
 
 type sizeConstraint struct {

@@ -3,6 +3,7 @@ package waf
 import (
 	"encoding/base64"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -382,5 +383,41 @@ func TestActions(t *testing.T) {
 	}
 	if !strings.Contains(string(d.Response.Body), "403 Forbidden") {
 		t.Errorf("default body = %q", d.Response.Body)
+	}
+}
+
+// TestRegexLiterals: literal patterns are searched without the regex
+// engine for ASCII values, and find exactly what the regexes find.
+func TestRegexLiterals(t *testing.T) {
+	tests := []struct {
+		name     string
+		patterns []string
+		literal  bool
+	}{
+		{"case-insensitive set", []string{"(?i)sqlmap", "(?i)nikto"}, true},
+		{"case-sensitive", []string{"nikto", `sql\.map`}, true},
+		{"folding letters", []string{"(?i)k", "(?i)s"}, true},
+		{"not all literal", []string{"(?i)sqlmap", "nik+to"}, false},
+		{"non-ASCII literal", []string{"(?i)é"}, false},
+	}
+	inputs := []string{"", "Mozilla/5.0", "SQLMap/1.5", "xNiKtOx", "nikto", "NIKTO", "sql.map", "sqlxmap",
+		"\u212a", "K", "\u017fqlmap", "coffer-edgeload"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lits := literalsOf(tt.patterns)
+			if (lits != nil) != tt.literal {
+				t.Fatalf("literalsOf(%q) = %+v, want literals: %v", tt.patterns, lits, tt.literal)
+			}
+			re := regexp.MustCompile("(?:" + strings.Join(tt.patterns, ")|(?:") + ")")
+			for _, in := range inputs {
+				if !isASCII(in) || lits == nil {
+					continue
+				}
+				got := slices.ContainsFunc(lits, func(l literal) bool { return l.in(in) })
+				if want := re.MatchString(in); got != want {
+					t.Errorf("%q: literals %v, regexp %v", in, got, want)
+				}
+			}
+		})
 	}
 }

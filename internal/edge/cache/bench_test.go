@@ -25,13 +25,13 @@ func BenchmarkHit(b *testing.B) {
 			}))
 			defer origin.Close()
 			client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-			fetch := func(ctx context.Context, h http.Header) (*http.Response, error) {
+			fetch := OriginFunc(func(ctx context.Context, h http.Header) (*http.Response, error) {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, origin.URL+"/obj", nil)
 				for k, vs := range h {
 					req.Header[k] = vs
 				}
 				return client.Do(req)
-			}
+			})
 			c, err := New(Config{MemoryBytes: 64 << 20})
 			if err != nil {
 				b.Fatal(err)

@@ -28,13 +28,28 @@ var (
 	ErrChanged = errors.New("edge cache: object changed at origin during transfer")
 )
 
-// Origin performs the (signed) origin GET for the request's key. h holds
-// the extra request headers the cache needs: Range, If-None-Match,
-// If-Modified-Since, If-Match. The origin must not decode Content-Encoding
-// (set http.Transport.DisableCompression) and should bound its own time.
-// Coalesced fetches run with a context that is not cancelled when the
-// viewer that started them goes away, because other viewers wait on them.
-type Origin func(ctx context.Context, h http.Header) (*http.Response, error)
+// Origin performs the (signed) origin GET for a request's key.
+type Origin interface {
+	// Fetch sends the GET with the extra request headers in h that the
+	// cache needs (Range, If-None-Match, If-Modified-Since, If-Match) and
+	// returns the origin's response, whatever its status; an error means
+	// no response was had (the cache wraps it in ErrOrigin). It must not
+	// decode Content-Encoding (set http.Transport.DisableCompression) and
+	// should bound its own time: coalesced fetches run with a context that
+	// is not cancelled when the viewer that started them goes away, because
+	// other viewers wait on them.
+	Fetch(ctx context.Context, h http.Header) (*http.Response, error)
+}
+
+// OriginFunc is a function as an Origin.
+type OriginFunc func(ctx context.Context, h http.Header) (*http.Response, error)
+
+// Fetch calls f.
+func (f OriginFunc) Fetch(ctx context.Context, h http.Header) (*http.Response, error) {
+	return f(ctx, h)
+}
+
+var _ Origin = OriginFunc(nil)
 
 // Request is one viewer request, as the edge server resolved it.
 type Request struct {
@@ -58,7 +73,7 @@ type Request struct {
 	ErrorTTL func(status int) (ttl time.Duration, ok bool)
 	// Compress is the behaviour's compress setting.
 	Compress bool
-	// Origin fetches from the origin.
+	// Origin fetches from the origin; it is used only when the cache misses.
 	Origin Origin
 }
 
@@ -111,10 +126,46 @@ func (r Result) String() string {
 // response must be cut short (the status line is already out).
 type Response struct {
 	Status int
+	// Header holds the response's fields except Age and X-Cache, which
+	// CopyHeader adds. Hits share it with each other (it is built once per
+	// stored object), so it must not be modified.
 	Header http.Header
 	Body   io.ReadCloser
 	Result Result
+	// age is the Age field in seconds, sent when hasAge (not on a miss).
+	age    int64
+	hasAge bool
 }
+
+// CopyHeader sets the response's fields in dst, typically a
+// ResponseWriter's header map: Header's (their value slices shared, not
+// copied: dst must not modify them in place), X-Cache, and Age for a hit.
+func (r *Response) CopyHeader(dst http.Header) {
+	for k, vs := range r.Header {
+		dst[k] = vs
+	}
+	dst["X-Cache"] = xCacheValues[r.Result]
+	if r.hasAge {
+		if r.age < int64(len(ageValues)) {
+			dst["Age"] = ageValues[r.age : r.age+1 : r.age+1]
+		} else {
+			dst["Age"] = []string{strconv.FormatInt(r.age, 10)}
+		}
+	}
+}
+
+// xCacheValues and ageValues are field values shared by every response
+// (read-only): a hit allocates none of them.
+var (
+	xCacheValues = [...][]string{Miss: {Miss.XCache()}, Hit: {Hit.XCache()}, RefreshHit: {RefreshHit.XCache()}}
+	ageValues    = func() []string {
+		v := make([]string, 3600)
+		for i := range v {
+			v[i] = strconv.Itoa(i)
+		}
+		return v
+	}()
+)
 
 // Stats counts one distribution's cache traffic. The fields are live
 // atomics; read them with Load.
@@ -147,14 +198,19 @@ type Config struct {
 	MaxOriginFetches int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// DropFields are origin response fields (canonical names) that no
+	// viewer is sent, besides the hop-by-hop ones, such as the origin's own
+	// request IDs.
+	DropFields []string
 }
 
 // Cache is the edge's shared HTTP cache. It is safe for concurrent use.
 type Cache struct {
-	now   func() time.Time
-	slice int64
-	sem   chan struct{}
-	disk  *diskTier
+	now        func() time.Time
+	slice      int64
+	sem        chan struct{}
+	disk       *diskTier
+	dropFields []string
 
 	flights singleflight.Group
 	stats   sync.Map // distribution → *Stats
@@ -171,12 +227,13 @@ type Cache struct {
 // tier's directory.
 func New(cfg Config) (*Cache, error) {
 	c := &Cache{
-		now:     cfg.Now,
-		slice:   cfg.SliceSize,
-		objects: map[string]*object{},
-		byDist:  map[string]map[*object]struct{}{},
-		vary:    map[string][]string{},
-		gen:     map[string]uint64{},
+		now:        cfg.Now,
+		slice:      cfg.SliceSize,
+		dropFields: cfg.DropFields,
+		objects:    map[string]*object{},
+		byDist:     map[string]map[*object]struct{}{},
+		vary:       map[string][]string{},
+		gen:        map[string]uint64{},
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -255,6 +312,8 @@ type object struct {
 	variants        []*object // compressed variants of an identity object; guarded by Cache.mu
 	st              *state    // guarded by Cache.mu
 	item            *lruItem
+	slice0          string                       // sliceID(0), set before the object is published
+	viewerHdr       atomic.Pointer[viewerHeader] // the last built Response.Header of a full response
 
 	// transient objects are not in the index (not storable, or a
 	// pass-through); pre holds the one slice already fetched (slice preK),
@@ -267,6 +326,9 @@ type object struct {
 func (o *object) nslices(s int64) int64 { return (o.size + s - 1) / s }
 
 func (o *object) sliceID(k int64) string {
+	if k == 0 && o.slice0 != "" {
+		return o.slice0
+	}
 	return o.key + "\x00" + o.version + "\x00" + strconv.FormatInt(k, 10)
 }
 
@@ -306,6 +368,7 @@ func (c *Cache) insertLocked(obj *object, ev *evictions) {
 	if old := c.objects[obj.key]; old != nil {
 		c.dropLocked(old, ev)
 	}
+	obj.slice0 = obj.sliceID(0)
 	c.objects[obj.key] = obj
 	m := c.byDist[obj.dist]
 	if m == nil {
@@ -415,7 +478,7 @@ func (c *Cache) origin(ctx context.Context, req *Request, st *Stats, h http.Head
 		return nil, ctx.Err()
 	}
 	st.OriginFetches.Add(1)
-	resp, err := req.Origin(ctx, h)
+	resp, err := req.Origin.Fetch(ctx, h)
 	if err != nil {
 		<-c.sem
 		return nil, fmt.Errorf("%w: %w", ErrOrigin, err)

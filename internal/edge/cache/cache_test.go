@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -222,11 +224,11 @@ func TestRFC9111Behaviour(t *testing.T) {
 // withHeader makes the origin request carry a header, as the edge server
 // forwards the headers a behaviour includes in the cache key.
 func withHeader(o Origin, k, v string) Origin {
-	return func(ctx context.Context, h http.Header) (*http.Response, error) {
+	return OriginFunc(func(ctx context.Context, h http.Header) (*http.Response, error) {
 		h = h.Clone()
 		h.Set(k, v)
-		return o(ctx, h)
-	}
+		return o.Fetch(ctx, h)
+	})
 }
 
 func TestRevalidationSendsValidators(t *testing.T) {
@@ -669,5 +671,76 @@ func TestConditionalViewerRequests(t *testing.T) {
 	}
 	if n := o.requests.Load(); n != 1 {
 		t.Errorf("origin requests = %d, want 1", n)
+	}
+}
+
+// TestHitBodies serves one multi-slice object's hits from each tier, whole
+// (through WriteTo, as a ResponseWriter copies it) and as a range read in
+// small pieces (through Read).
+func TestHitBodies(t *testing.T) {
+	const slice = 16 << 10
+	body := pattern(40 << 10) // three slices, the last one short
+	tests := []struct {
+		name     string
+		cfg      func(dir string) Config
+		wantDisk bool
+	}{
+		{"memory tier", func(string) Config { return Config{SliceSize: slice} }, false},
+		// A memory tier smaller than a slice demotes every slice to disk.
+		{"disk tier", func(dir string) Config { return Config{Dir: dir, SliceSize: slice, MemoryBytes: 4 << 10} }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			o := newOrigin(t, clock)
+			o.put("/b", &originObject{body: body, etag: `"b"`, header: http.Header{"Cache-Control": {"max-age=3600"}}})
+			c := newTestCache(t, clock, tt.cfg(t.TempDir()))
+			serve(t, c, o.request("/b", defaultTTL))
+			for k := int64(1); k*slice < int64(len(body)); k++ {
+				serve(t, c, o.request("/b", defaultTTL, "Range", fmt.Sprintf("bytes=%d-%d", k*slice, k*slice)))
+			}
+			if u := c.Usage(); (u.DiskSlices == 3) != tt.wantDisk {
+				t.Fatalf("usage %+v: want the 3 slices on disk: %v", u, tt.wantDisk)
+			}
+			before := o.requests.Load()
+			got := serve(t, c, o.request("/b", defaultTTL))
+			if got.header.Get("X-Cache") != "Hit from coffer-edge" || !bytes.Equal(got.body, body) {
+				t.Errorf("whole body: X-Cache %q, %d bytes, equal %v", got.header.Get("X-Cache"), len(got.body), bytes.Equal(got.body, body))
+			}
+			resp, err := c.Serve(context.Background(), o.request("/b", defaultTTL, "Range", "bytes=1000-35000"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var part bytes.Buffer
+			buf := make([]byte, 777)
+			_, err = io.CopyBuffer(&part, struct{ io.Reader }{resp.Body}, buf) // Read, not WriteTo
+			resp.Body.Close()
+			if err != nil || resp.Status != http.StatusPartialContent || !bytes.Equal(part.Bytes(), body[1000:35001]) {
+				t.Errorf("range: %v, status %d, %d bytes", err, resp.Status, part.Len())
+			}
+			if n := o.requests.Load(); n != before {
+				t.Errorf("hits went to the origin %d times", n-before)
+			}
+		})
+	}
+}
+
+// TestHitHeaderShared: hits share one header set built from the stored
+// one, without DropFields; a caller appending to a field it was given
+// does not change the next hit's.
+func TestHitHeaderShared(t *testing.T) {
+	clock := newClock()
+	o := newOrigin(t, clock)
+	o.put("/h", &originObject{body: []byte("h"), etag: `"h"`, header: http.Header{"Cache-Control": {"max-age=60"},
+		"X-Amz-Request-Id": {"R1"}, "X-Amz-Meta-A": {"1"}}})
+	c := newTestCache(t, clock, Config{DropFields: []string{"X-Amz-Request-Id"}})
+	for i, want := range []string{"Miss from coffer-edge", "Hit from coffer-edge", "Hit from coffer-edge"} {
+		got := serve(t, c, o.request("/h", defaultTTL))
+		if got.header.Get("X-Cache") != want || got.header.Get("X-Amz-Request-Id") != "" ||
+			!slices.Equal(got.header.Values("Cache-Control"), []string{"max-age=60"}) || got.header.Get("X-Amz-Meta-A") != "1" {
+			t.Errorf("request %d: header %v", i, got.header)
+		}
+		got.header.Add("Cache-Control", "private")
+		got.header.Add("X-Amz-Meta-A", "2")
 	}
 }

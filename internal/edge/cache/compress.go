@@ -43,16 +43,19 @@ var compressibleTypes = map[string]bool{
 // compressible reports whether obj may be served compressed to a viewer
 // that accepts it: the behaviour compresses, the response is a cached 200
 // of a compressible type between 1,000 and 10,000,000 bytes, the origin did
-// not encode it already and did not forbid transformation.
-func compressible(req *Request, obj *object, h http.Header) bool {
-	if !req.Compress || obj.transient || obj.status != http.StatusOK ||
-		obj.size < minCompressSize || obj.size > maxCompressSize {
-		return false
-	}
+// not encode it already and did not forbid transformation (st.encodable).
+func compressible(req *Request, obj *object, st *state) bool {
+	return req.Compress && !obj.transient && obj.status == http.StatusOK &&
+		obj.size >= minCompressSize && obj.size <= maxCompressSize && st.encodable
+}
+
+// encodable reports whether a stored header set allows compression: a
+// compressible Content-Type, no Content-Encoding, no no-transform.
+func encodable(h http.Header, d directives) bool {
 	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return false
 	}
-	if parseCacheControl(h).noTransform {
+	if d.noTransform {
 		return false
 	}
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))

@@ -15,9 +15,10 @@
 //		TTL:          cache.TTLs{Min: 0, Default: 24 * time.Hour, Max: 365 * 24 * time.Hour},
 //		ErrorTTL:     errorCachingMinTTL,       // per status; nil: 10 s
 //		Compress:     behaviour.Compress,
-//		Origin:       signedGet,                // func(ctx, extra http.Header) (*http.Response, error)
+//		Origin:       signedGet,                // an Origin: Fetch(ctx, extra http.Header) (*http.Response, error)
 //	})
-//	// resp.Status, resp.Header (Age, X-Cache, Content-Range …), resp.Body (close it)
+//	resp.CopyHeader(w.Header())                // resp.Header (shared, read-only) + X-Cache, Age
+//	// resp.Status, resp.Body (close it)
 //	c.Invalidate("E1EXAMPLE", "/video/*")
 //	c.Stats("E1EXAMPLE").Hits.Load()
 //
@@ -28,7 +29,7 @@
 // ErrChanged when the object changed at the origin mid-stream); the server
 // then aborts the connection.
 //
-// The Origin func receives only the headers the cache adds (Range,
+// The Origin receives only the headers the cache adds (Range,
 // If-None-Match, If-Modified-Since, If-Match); it must add whatever the
 // behaviour forwards, sign, and must not decode Content-Encoding
 // (http.Transport.DisableCompression). Coalesced fetches are run with a

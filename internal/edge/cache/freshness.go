@@ -193,6 +193,9 @@ type state struct {
 	mustReval    bool // must-revalidate/proxy-revalidate: never serve stale
 	staleIfError time.Duration
 	hasSIE       bool
+	// encodable: the header allows compressing the body (a compressible
+	// Content-Type, no Content-Encoding, no no-transform); see compressible.
+	encodable bool
 }
 
 // newState computes freshness for a stored header set; the caller sets
@@ -207,6 +210,7 @@ func newState(status int, h http.Header, ttl TTLs, errTTL time.Duration, respTim
 		mustReval:    d.mustRevalidate,
 		staleIfError: d.staleIfError,
 		hasSIE:       d.hasSIE,
+		encodable:    encodable(h, d),
 	}, store
 }
 

@@ -155,7 +155,7 @@ func (o *testOrigin) serve(w http.ResponseWriter, r *http.Request) {
 // server carrying the cache's extra headers.
 func (o *testOrigin) fetcher(path string) Origin {
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	return func(ctx context.Context, h http.Header) (*http.Response, error) {
+	return OriginFunc(func(ctx context.Context, h http.Header) (*http.Response, error) {
 		o.mu.Lock()
 		down := o.down
 		o.mu.Unlock()
@@ -170,7 +170,7 @@ func (o *testOrigin) fetcher(path string) Origin {
 			req.Header[k] = vs
 		}
 		return client.Do(req)
-	}
+	})
 }
 
 func newTestCache(t *testing.T, clock *fakeClock, cfg Config) *Cache {
@@ -211,7 +211,9 @@ func serve(t *testing.T, c *Cache, req Request) result {
 	if _, err := io.Copy(&buf, resp.Body); err != nil {
 		t.Fatalf("read body %s: %v", req.Path, err)
 	}
-	return result{resp.Status, resp.Header, buf.Bytes()}
+	h := http.Header{}
+	resp.CopyHeader(h)
+	return result{resp.Status, h, buf.Bytes()}
 }
 
 // pattern is n deterministic, non-repeating-looking bytes.

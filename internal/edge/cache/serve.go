@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,15 +31,30 @@ func (c *Cache) Serve(ctx context.Context, req Request) (*Response, error) {
 	st := c.Stats(req.Distribution)
 	v := parseViewer(req.Viewer.Header)
 	base := req.Distribution + "\x00" + req.Key
-	hint := int64(0)
-	if v.hasRange && v.rng.First > 0 {
-		hint = v.rng.First / c.slice
+	res := Hit
+	now := c.now()
+	obj, ost := c.lookup(base, req.Viewer.Header)
+	if obj == nil || !ost.fresh(now) {
+		hint := int64(0)
+		if v.hasRange && v.rng.First > 0 {
+			hint = v.rng.First / c.slice
+		}
+		out, err := c.resolve(ctx, &req, st, base, hint)
+		if err != nil {
+			return nil, err
+		}
+		res = out.res
+		if out.pass != nil {
+			st.Misses.Add(1)
+			return out.pass, nil
+		}
+		obj = out.obj
+		c.mu.Lock()
+		ost = obj.st
+		c.mu.Unlock()
+		now = c.now()
 	}
-	out, err := c.resolve(ctx, &req, st, base, hint)
-	if err != nil {
-		return nil, err
-	}
-	switch out.res {
+	switch res {
 	case Hit:
 		st.Hits.Add(1)
 	case RefreshHit:
@@ -45,15 +62,8 @@ func (c *Cache) Serve(ctx context.Context, req Request) (*Response, error) {
 	default:
 		st.Misses.Add(1)
 	}
-	if out.pass != nil {
-		return out.pass, nil
-	}
-	obj := out.obj
-	c.mu.Lock()
-	hdr := obj.st.header
-	c.mu.Unlock()
 	varyAE := false
-	if compressible(&req, obj, hdr) {
+	if compressible(&req, obj, ost) {
 		varyAE = true
 		if enc := v.encoding(); enc != "" && !v.rangeHeader {
 			if cobj, err := c.compressed(ctx, &req, st, obj, enc); err == nil && cobj != nil {
@@ -61,7 +71,20 @@ func (c *Cache) Serve(ctx context.Context, req Request) (*Response, error) {
 			}
 		}
 	}
-	return c.respond(ctx, &req, st, obj, out.res, v, varyAE), nil
+	return c.respond(ctx, &req, st, obj, ost, res, v, varyAE, now), nil
+}
+
+// lookup returns the stored variant for the viewer's header under base
+// and its state, marking it used; nil when none is stored.
+func (c *Cache) lookup(base string, h http.Header) (*object, *state) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	obj := c.objects[variantKey(base, c.vary[base], h)]
+	if obj == nil {
+		return nil, nil
+	}
+	c.mem.touch(obj.item)
+	return obj, obj.st
 }
 
 // outcome is the shared result of one (possibly coalesced) lookup.
@@ -354,7 +377,9 @@ func (c *Cache) store(ctx context.Context, req *Request, st *Stats, base string,
 			<-c.sem
 			body := &passBody{Reader: io.MultiReader(bytes.NewReader(data), countingReader{resp.Body, st}), closer: resp.Body}
 			h := storedHeader(resp.Header)
-			h.Set("X-Cache", Miss.XCache())
+			for _, k := range c.dropFields {
+				delete(h, k)
+			}
 			return &outcome{pass: &Response{Status: status, Header: h, Body: body, Result: Miss}, claimed: make(chan struct{}, 1)}, nil
 		}
 		call.release()
@@ -423,15 +448,23 @@ func (r countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// slice returns the bytes of slice k of obj from off on, fetching the slice
-// from the origin when neither tier holds it. cached says whether it came
-// from a tier.
-func (c *Cache) openSlice(ctx context.Context, req *Request, st *Stats, obj *object, k, off int64) (r io.ReadCloser, cached bool, err error) {
+// sliceBody is the rest of one slice from an offset on: in memory (data)
+// or in a file of the disk tier (f, read from off).
+type sliceBody struct {
+	data   []byte
+	f      *os.File
+	off    int64
+	cached bool // from a tier, not from the origin
+}
+
+// openSlice returns the bytes of slice k of obj from off on, fetching the
+// slice from the origin when neither tier holds it.
+func (c *Cache) openSlice(ctx context.Context, req *Request, st *Stats, obj *object, k, off int64) (sliceBody, error) {
 	if obj.pre != nil && obj.preK < 0 {
-		return io.NopCloser(bytes.NewReader(obj.pre[k*c.slice+off : min((k+1)*c.slice, obj.size)])), false, nil
+		return sliceBody{data: obj.pre[k*c.slice+off : min((k+1)*c.slice, obj.size)]}, nil
 	}
 	if obj.pre != nil && k == obj.preK {
-		return io.NopCloser(bytes.NewReader(obj.pre[off:])), false, nil
+		return sliceBody{data: obj.pre[off:]}, nil
 	}
 	id := obj.sliceID(k)
 	c.mu.Lock()
@@ -444,17 +477,18 @@ func (c *Cache) openSlice(ctx context.Context, req *Request, st *Stats, obj *obj
 	}
 	c.mu.Unlock()
 	if it != nil {
-		return io.NopCloser(bytes.NewReader(it.data[off:])), true, nil
+		return sliceBody{data: it.data[off:], cached: true}, nil
 	}
 	if c.disk != nil {
-		if f, size, ok := c.disk.open(id); ok {
-			return fileSlice{io.NewSectionReader(f, off, size-off), f}, true, nil
+		if f, _, ok := c.disk.open(id); ok {
+			return sliceBody{f: f, off: off, cached: true}, nil
 		}
 	}
 	if obj.encoding != "" {
-		return nil, false, fmt.Errorf("edge cache: compressed slice %d of %q lost", k, obj.path)
+		return sliceBody{}, fmt.Errorf("edge cache: compressed slice %d of %q lost", k, obj.path)
 	}
 	var data []byte
+	var err error
 	if obj.transient {
 		data, err = c.fetchSlice(ctx, req, st, obj, k)
 	} else {
@@ -463,18 +497,18 @@ func (c *Cache) openSlice(ctx context.Context, req *Request, st *Stats, obj *obj
 		})
 		select {
 		case <-ctx.Done():
-			return nil, false, ctx.Err()
+			return sliceBody{}, ctx.Err()
 		case res := <-ch:
 			if res.Err != nil {
-				return nil, false, res.Err
+				return sliceBody{}, res.Err
 			}
 			data = res.Val.([]byte)
 		}
 	}
 	if err != nil {
-		return nil, false, err
+		return sliceBody{}, err
 	}
-	return io.NopCloser(bytes.NewReader(data[off:])), false, nil
+	return sliceBody{data: data[off:]}, nil
 }
 
 // fetchSlice gets slice k of obj with an origin range request bound to the
@@ -533,20 +567,29 @@ type bodyReader struct {
 	obj    *object
 	pos    int64
 	end    int64
-	cur    io.ReadCloser
+	cur    sliceBody
+	open   bool // cur holds the slice pos is in
 	curEnd int64
-	cached bool
 }
 
 func (b *bodyReader) next() error {
 	k := b.pos / b.c.slice
-	r, cached, err := b.c.openSlice(b.ctx, b.req, b.st, b.obj, k, b.pos-k*b.c.slice)
+	s, err := b.c.openSlice(b.ctx, b.req, b.st, b.obj, k, b.pos-k*b.c.slice)
 	if err != nil {
 		return err
 	}
-	b.cur, b.cached = r, cached
+	b.cur, b.open = s, true
 	b.curEnd = min(b.end, (k+1)*b.c.slice)
 	return nil
+}
+
+func (b *bodyReader) closeSlice() error {
+	var err error
+	if b.cur.f != nil {
+		err = b.cur.f.Close()
+	}
+	b.cur, b.open = sliceBody{}, false
+	return err
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -554,7 +597,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		if b.pos >= b.end {
 			return 0, io.EOF
 		}
-		if b.cur == nil {
+		if !b.open {
 			if err := b.next(); err != nil {
 				return 0, err
 			}
@@ -562,14 +605,24 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		if int64(len(p)) > b.curEnd-b.pos {
 			p = p[:b.curEnd-b.pos]
 		}
-		n, err := b.cur.Read(p)
+		var n int
+		var err error
+		if b.cur.f != nil {
+			n, err = b.cur.f.ReadAt(p, b.cur.off)
+			b.cur.off += int64(n)
+		} else {
+			n = copy(p, b.cur.data)
+			b.cur.data = b.cur.data[n:]
+			if n == 0 {
+				err = io.EOF
+			}
+		}
 		b.pos += int64(n)
-		if b.cached {
+		if b.cur.cached {
 			b.st.BytesFromCache.Add(int64(n))
 		}
 		if b.pos >= b.curEnd {
-			_ = b.cur.Close()
-			b.cur = nil
+			_ = b.closeSlice()
 		}
 		if n > 0 {
 			return n, nil
@@ -583,27 +636,43 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 }
 
-// WriteTo lets io.Copy hand memory slices to the writer without copying.
+// WriteTo hands each slice to the writer whole: a memory slice in one
+// Write, a disk slice as its *os.File under an io.LimitedReader, which a
+// net/http ResponseWriter (through io.ReaderFrom) sends with sendfile.
 func (b *bodyReader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for b.pos < b.end {
-		if b.cur == nil {
+		if !b.open {
 			if err := b.next(); err != nil {
 				return total, err
 			}
 		}
-		n, err := io.CopyN(w, b.cur, b.curEnd-b.pos)
+		want := b.curEnd - b.pos
+		var n int64
+		var err error
+		if b.cur.f != nil {
+			if _, err = b.cur.f.Seek(b.cur.off, io.SeekStart); err == nil {
+				n, err = io.Copy(w, &io.LimitedReader{R: b.cur.f, N: want})
+			}
+		} else {
+			data := b.cur.data
+			if int64(len(data)) > want {
+				data = data[:want]
+			}
+			var m int
+			m, err = w.Write(data)
+			n = int64(m)
+		}
+		if err == nil && n < want {
+			err = io.ErrUnexpectedEOF
+		}
 		b.pos += n
 		total += n
-		if b.cached {
+		if b.cur.cached {
 			b.st.BytesFromCache.Add(n)
 		}
-		_ = b.cur.Close()
-		b.cur = nil
+		_ = b.closeSlice()
 		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
 			return total, err
 		}
 	}
@@ -611,10 +680,8 @@ func (b *bodyReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (b *bodyReader) Close() error {
-	if b.cur != nil {
-		err := b.cur.Close()
-		b.cur = nil
-		return err
+	if b.open {
+		return b.closeSlice()
 	}
 	return nil
 }
@@ -627,21 +694,38 @@ type viewer struct {
 	ifRange     string
 	ifNoneMatch string
 	ifModSince  string
-	acceptBr    bool
-	acceptGzip  bool
+	h           http.Header // for Accept-Encoding, parsed only for a compressible object
 }
 
+// parseViewer reads the viewer's conditional and range fields. It looks
+// them up by their canonical names directly: a request's header map holds
+// canonical keys, and Header.Get would canonicalise each name again.
 func parseViewer(h http.Header) viewer {
 	v := viewer{
-		ifRange:     h.Get("If-Range"),
-		ifNoneMatch: strings.Join(h.Values("If-None-Match"), ","),
-		ifModSince:  h.Get("If-Modified-Since"),
+		ifRange:     first(h["If-Range"]),
+		ifNoneMatch: strings.Join(h["If-None-Match"], ","),
+		ifModSince:  first(h["If-Modified-Since"]),
+		h:           h,
 	}
-	if r := h.Get("Range"); r != "" {
+	if r := first(h["Range"]); r != "" {
 		v.rangeHeader = true
 		v.rng, v.hasRange = s3.ParseRange(r)
 	}
-	for _, line := range h.Values("Accept-Encoding") {
+	return v
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+// encoding picks the compression the viewer accepts: br over gzip, as
+// CloudFront prefers.
+func (v viewer) encoding() string {
+	var acceptBr, acceptGzip bool
+	for _, line := range v.h.Values("Accept-Encoding") {
 		for _, part := range strings.Split(line, ",") {
 			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			if q, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
@@ -651,22 +735,16 @@ func parseViewer(h http.Header) viewer {
 			}
 			switch strings.ToLower(strings.TrimSpace(name)) {
 			case "br":
-				v.acceptBr = true
+				acceptBr = true
 			case "gzip":
-				v.acceptGzip = true
+				acceptGzip = true
 			}
 		}
 	}
-	return v
-}
-
-// encoding picks the compression the viewer accepts: br over gzip, as
-// CloudFront prefers.
-func (v viewer) encoding() string {
 	switch {
-	case v.acceptBr:
+	case acceptBr:
 		return "br"
-	case v.acceptGzip:
+	case acceptGzip:
 		return "gzip"
 	}
 	return ""
@@ -690,45 +768,36 @@ func etagMatch(list, etag string) bool {
 // notModifiedFields are the fields a 304 carries (RFC 9110 §15.4.5).
 var notModifiedFields = []string{"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary"}
 
-// respond builds the viewer's response from a resolved object.
-func (c *Cache) respond(ctx context.Context, req *Request, st *Stats, obj *object, res Result, v viewer, varyAE bool) *Response {
-	c.mu.Lock()
-	ost := obj.st
+// respond builds the viewer's response from a resolved object; ost is the
+// state it was resolved with, now the time it was.
+func (c *Cache) respond(ctx context.Context, req *Request, st *Stats, obj *object, ost *state, res Result, v viewer, varyAE bool, now time.Time) *Response {
 	if obj.identity != nil {
+		c.mu.Lock()
 		ost = obj.identity.st
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
-	h := ost.header.Clone()
-	if obj.encoding != "" {
-		h.Set("Content-Encoding", obj.encoding)
-		h.Set("Content-Length", strconv.FormatInt(obj.size, 10))
-		h.Set("ETag", obj.etag)
-		h.Del("Accept-Ranges")
-	}
-	if varyAE && !hasToken(h.Values("Vary"), "Accept-Encoding") {
-		h.Add("Vary", "Accept-Encoding")
-	}
-	h.Set("X-Cache", res.XCache())
+	out := &bodyResponse{}
+	resp := &out.Response
+	h := c.viewerHeader(obj, ost, varyAE)
+	*resp = Response{Status: obj.status, Header: h, Body: http.NoBody, Result: res}
 	if res != Miss {
-		h.Set("Age", strconv.FormatInt(int64(ost.age(c.now()).Seconds()), 10))
+		resp.age, resp.hasAge = int64(ost.age(now).Seconds()), true
 	}
-	resp := &Response{Status: obj.status, Header: h, Body: http.NoBody, Result: res}
 	off, n := int64(0), obj.size
 	if obj.status == http.StatusOK {
-		if obj.encoding == "" && obj.size > 0 {
-			h.Set("Accept-Ranges", "bytes")
-		}
 		if c.notModified(v, h) {
-			out := http.Header{}
-			for _, k := range append(notModifiedFields, "X-Cache", "Age") {
+			nm := http.Header{}
+			for _, k := range notModifiedFields {
 				if vs := h.Values(k); len(vs) > 0 {
-					out[http.CanonicalHeaderKey(k)] = vs
+					nm[http.CanonicalHeaderKey(k)] = vs
 				}
 			}
-			resp.Status, resp.Header = http.StatusNotModified, out
+			resp.Status, resp.Header = http.StatusNotModified, nm
 			return resp
 		}
 		if v.hasRange && obj.encoding == "" && ifRangeOK(v.ifRange, h) {
+			h = h.Clone()
+			resp.Header = h
 			o, l, err := v.rng.Resolve(obj.size)
 			if err != nil {
 				resp.Status = http.StatusRequestedRangeNotSatisfiable
@@ -744,9 +813,59 @@ func (c *Cache) respond(ctx context.Context, req *Request, st *Stats, obj *objec
 		}
 	}
 	if req.Viewer.Method != http.MethodHead && n > 0 {
-		resp.Body = &bodyReader{ctx: ctx, c: c, req: req, st: st, obj: obj, pos: off, end: off + n}
+		out.body = bodyReader{ctx: ctx, c: c, req: req, st: st, obj: obj, pos: off, end: off + n}
+		resp.Body = &out.body
 	}
 	return resp
+}
+
+// bodyResponse is a Response and its body in one allocation.
+type bodyResponse struct {
+	Response
+	body bodyReader
+}
+
+// viewerHeader is the header of a full response of an object in one
+// state: built once, then shared by every hit until the state changes.
+type viewerHeader struct {
+	st     *state
+	varyAE bool
+	h      http.Header
+}
+
+// viewerHeader returns the fields of obj's full response for state ost
+// (without Age and X-Cache): the stored fields but DropFields, the
+// encoding's, Vary: Accept-Encoding when the object is compressible, and
+// Accept-Ranges for an identity 200. The result is shared and read-only;
+// its value slices are clipped, so that appending to one copies it.
+func (c *Cache) viewerHeader(obj *object, ost *state, varyAE bool) http.Header {
+	if vh := obj.viewerHdr.Load(); vh != nil && vh.st == ost && vh.varyAE == varyAE {
+		return vh.h
+	}
+	h := ost.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for _, k := range c.dropFields {
+		delete(h, k)
+	}
+	if obj.encoding != "" {
+		h.Set("Content-Encoding", obj.encoding)
+		h.Set("Content-Length", strconv.FormatInt(obj.size, 10))
+		h.Set("ETag", obj.etag)
+		h.Del("Accept-Ranges")
+	}
+	if varyAE && !hasToken(h.Values("Vary"), "Accept-Encoding") {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if obj.status == http.StatusOK && obj.encoding == "" && obj.size > 0 {
+		h.Set("Accept-Ranges", "bytes")
+	}
+	for k, vs := range h {
+		h[k] = slices.Clip(vs)
+	}
+	obj.viewerHdr.Store(&viewerHeader{st: ost, varyAE: varyAE, h: h})
+	return h
 }
 
 // notModified evaluates If-None-Match, else If-Modified-Since (RFC 9110

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -214,11 +213,3 @@ func (d *diskTier) usage() (bytes int64, slices int) {
 	defer d.mu.Unlock()
 	return d.used, len(d.items)
 }
-
-// fileSlice reads a slice file from an offset and closes it at the end.
-type fileSlice struct {
-	*io.SectionReader
-	f *os.File
-}
-
-func (s fileSlice) Close() error { return s.f.Close() }
