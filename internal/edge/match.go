@@ -2,8 +2,6 @@ package edge
 
 import (
 	"net"
-	"net/http"
-	"net/netip"
 	"strings"
 )
 
@@ -64,46 +62,4 @@ func (c *Config) distribution(host string) *Distribution {
 		}
 	}
 	return &c.Distributions[0]
-}
-
-// viewerIP is the viewer's address: the peer's, or, when the peer is a
-// trusted proxy, the rightmost address in X-Forwarded-For that is not a
-// trusted proxy itself.
-func viewerIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	addr = addr.Unmap()
-	isTrusted := func(a netip.Addr) bool {
-		for _, p := range trusted {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
-	if !isTrusted(addr) {
-		return addr
-	}
-	var hops []string
-	for _, v := range r.Header.Values("X-Forwarded-For") {
-		hops = append(hops, strings.Split(v, ",")...)
-	}
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return addr
-		}
-		a = a.Unmap()
-		if !isTrusted(a) {
-			return a
-		}
-		addr = a
-	}
-	return addr
 }

@@ -168,7 +168,7 @@ type viewer struct {
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveViewer) }
 
 func (s *Server) serveViewer(w http.ResponseWriter, r *http.Request) {
-	v := &viewer{r: r, clientIP: viewerIP(r, s.trusted), scheme: "http", start: s.now()}
+	v := &viewer{r: r, clientIP: httpx.ClientIP(r, s.trusted), scheme: "http", start: s.now()}
 	if len(s.cfg.Distributions) == 1 {
 		v.dist = &s.cfg.Distributions[0] // the default: no Host to match
 	} else {

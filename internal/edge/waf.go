@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/waf"
 )
 
@@ -75,7 +76,7 @@ func (s *Server) loadWebACLs() error {
 				if v, ok := r.Context().Value(viewerKey{}).(*viewer); ok {
 					return v.clientIP // serveViewer found it already
 				}
-				return viewerIP(r, s.trusted)
+				return httpx.ClientIP(r, s.trusted)
 			}),
 			waf.WithBlockPage(s.wafBlockPage),
 		}

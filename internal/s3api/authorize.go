@@ -345,7 +345,7 @@ func (h *handler) conditionKeys(r *http.Request, op Op, res *auth.Result, tags [
 			c[k] = values[len(values)-1 : len(values) : len(values)]
 		}
 	}
-	if ip := clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.cfg.TrustedProxies); ip.IsValid() {
+	if ip := httpx.ClientIP(r, h.cfg.TrustedProxies); ip.IsValid() {
 		if ep := vpcEndpointOf(ip, h.cfg.VPCEndpoints); ep != nil {
 			set("aws:sourcevpce", ep.ID)
 			set("aws:sourcevpc", ep.VPC)

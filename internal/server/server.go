@@ -27,6 +27,7 @@ import (
 	"github.com/coffer-project/coffer/internal/blob"
 	"github.com/coffer-project/coffer/internal/config"
 	"github.com/coffer-project/coffer/internal/datadir"
+	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/iam"
 	"github.com/coffer-project/coffer/internal/iamapi"
 	"github.com/coffer-project/coffer/internal/kms"
@@ -232,7 +233,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		TrustedProxies:    cfg.TrustedProxies,
 		VPCEndpoints:      cfg.VPCEndpoints,
 		IAM:               s.iam,
-		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: s3api.ClientIP(cfg.TrustedProxies), Usage: s.objects},
+		IAMAPI:            &iamapi.Handler{IAM: s.iam, Log: cfg.Logger, ClientIP: httpx.ClientIPFunc(cfg.TrustedProxies), Usage: s.objects},
 	})
 	if cfg.WebACLFile != "" {
 		doc, err := os.ReadFile(cfg.WebACLFile)
@@ -243,7 +244,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server: web ACL %s: %w", cfg.WebACLFile, err)
 		}
-		s.handler = waf.Handler(acl, s.handler, waf.WithClientIP(s3api.ClientIP(cfg.TrustedProxies)),
+		s.handler = waf.Handler(acl, s.handler, waf.WithClientIP(httpx.ClientIPFunc(cfg.TrustedProxies)),
 			waf.WithObserver(func(r *http.Request, _ *waf.Request, d waf.Decision) {
 				if d.Action == waf.Block {
 					cfg.Logger.Info("waf: request blocked", "web_acl", acl.Name(), "rule", d.TerminatingRule, "method", r.Method, "path", r.URL.Path)

@@ -1,4 +1,4 @@
-package s3api
+package httpx
 
 import (
 	"net/http"
@@ -73,11 +73,15 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// ClientIP returns the function that finds a request's client address as
-// aws:SourceIp sees it (clientIP with these trusted proxies), for the
-// other APIs served on the S3 port (IAM, STS).
-func ClientIP(trusted []netip.Prefix) func(r *http.Request) netip.Addr {
-	return func(r *http.Request) netip.Addr {
-		return clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
-	}
+// ClientIP is r's client address: clientIP of its peer and
+// X-Forwarded-For with these trusted proxies. The S3 port uses it for
+// aws:SourceIp, the edge for geo restriction, signed-URL IP conditions and
+// its web ACLs.
+func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	return clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
+}
+
+// ClientIPFunc is ClientIP with the trusted proxies bound.
+func ClientIPFunc(trusted []netip.Prefix) func(r *http.Request) netip.Addr {
+	return func(r *http.Request) netip.Addr { return ClientIP(r, trusted) }
 }
