@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oschwald/geoip2-golang"
@@ -19,10 +20,12 @@ const geoCheckEvery = 5 * time.Second
 type geoDB struct {
 	file string
 
-	mu      sync.Mutex
-	db      *geoip2.Reader
-	stamp   string // mtime and size of the file db was opened from
-	checked time.Time
+	// mu guards db: lookups share it, a reload swaps it.
+	mu    sync.RWMutex
+	db    *geoip2.Reader
+	stamp string // mtime and size of the file db was opened from
+	// checked is when the file was last looked at (Unix nanoseconds).
+	checked atomic.Int64
 }
 
 func openGeo(file string) (*geoDB, error) {
@@ -42,7 +45,7 @@ func fileStamp(file string) (string, error) {
 }
 
 // reload opens the file if it changed since it was last opened. The
-// caller holds mu, or is the constructor.
+// caller holds mu for writing, or is the constructor.
 func (g *geoDB) reload() error {
 	stamp, err := fileStamp(g.file)
 	if err != nil {
@@ -65,12 +68,13 @@ func (g *geoDB) reload() error {
 // Country returns the ISO 3166-1 alpha-2 code of addr's country, "" when
 // the database does not know it.
 func (g *geoDB) Country(addr netip.Addr) string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if now := time.Now(); now.Sub(g.checked) >= geoCheckEvery {
-		g.checked = now
+	if now, last := time.Now().UnixNano(), g.checked.Load(); now-last >= int64(geoCheckEvery) && g.checked.CompareAndSwap(last, now) {
+		g.mu.Lock()
 		_ = g.reload() // keep the open database if the new file is bad
+		g.mu.Unlock()
 	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
 	rec, err := g.db.Country(net.IP(addr.Unmap().AsSlice()))
 	if err != nil {
 		return ""
