@@ -370,6 +370,16 @@ func queryUnescape(s string) string {
 	return s
 }
 
+// EncodePath percent-encodes an S3 object path for a request URI as
+// SigV4 signs it for S3: each segment with uriEncode, slashes kept.
+func EncodePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = uriEncode(s)
+	}
+	return strings.Join(segs, "/")
+}
+
 // uriEncode percent-encodes everything but the RFC 3986 unreserved set, with
 // upper-case hex, as SigV4 requires for query keys and values.
 func uriEncode(s string) string {

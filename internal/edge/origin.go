@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/coffer-project/coffer/internal/auth"
 )
 
 // emptySHA256 is the SHA-256 of an empty payload: origin GETs and HEADs
@@ -40,32 +42,12 @@ func newOrigin(o Origin, client *http.Client) (*origin, error) {
 	return org, nil
 }
 
-// s3Escape escapes an object key for a request path as SigV4 canonical
-// URIs want it for S3: every byte but unreserved characters and '/'.
-func s3Escape(key string) string {
-	var b strings.Builder
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~/", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteString("%" + strings.ToUpper(hexByte(c)))
-	}
-	return b.String()
-}
-
-func hexByte(c byte) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&15]})
-}
-
 // request builds a signed request to the origin for key (no leading
 // slash) with the given query and body.
 func (o *origin) request(ctx context.Context, method, key string, query url.Values, header http.Header, body io.Reader, bodyHash string) (*http.Request, error) {
 	u := *o.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/" + o.bucket + "/" + key
-	u.RawPath = strings.TrimRight(o.base.EscapedPath(), "/") + "/" + s3Escape(o.bucket) + "/" + s3Escape(key)
+	u.RawPath = strings.TrimRight(o.base.EscapedPath(), "/") + "/" + auth.EncodePath(o.bucket+"/"+key)
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
