@@ -252,21 +252,32 @@ func (c *Server) TrustedProxyPrefixes() ([]netip.Prefix, error) {
 		if s == "" {
 			continue
 		}
-		p, err := netip.ParsePrefix(s)
+		p, err := ParsePrefix(s)
 		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil || a.Zone() != "" {
-				errs = append(errs, fmt.Errorf("trusted_proxies: %q is not a CIDR prefix or an address", s))
-				continue
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
+			errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
+			continue
 		}
-		if p.Addr().Is4In6() && p.Bits() >= 96 {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		prefixes = append(prefixes, p.Masked())
+		prefixes = append(prefixes, p)
 	}
 	return prefixes, errors.Join(errs...)
+}
+
+// ParsePrefix parses a CIDR prefix or a single address (its own /32 or
+// /128), masked; IPv4-mapped IPv6 prefixes become IPv4 ones, as client
+// addresses are compared unmapped.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil || a.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR prefix or an address", s)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
 }
 
 // RestoreDurationMap parses RestoreDurations by tier. The error names

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/coffer-project/coffer/internal/config"
 )
 
 // Config is the edge's configuration file (YAML), in the shape issue 8
@@ -378,18 +380,15 @@ func (b *Behavior) ttls() (min, def, max time.Duration) {
 	return time.Duration(*b.MinTTL) * time.Second, time.Duration(*b.DefaultTTL) * time.Second, time.Duration(*b.MaxTTL) * time.Second
 }
 
+// parsePrefixes parses addresses as config.ParsePrefix does.
 func parsePrefixes(ss []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
+	out := make([]netip.Prefix, 0, len(ss))
 	for _, s := range ss {
-		p, err := netip.ParsePrefix(s)
+		p, err := config.ParsePrefix(s)
 		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				return nil, fmt.Errorf("%q is not a CIDR prefix or an address", s)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
+			return nil, err
 		}
-		out = append(out, p.Masked())
+		out = append(out, p)
 	}
 	return out, nil
 }
