@@ -84,18 +84,10 @@ func (s *Server) fromCache(w http.ResponseWriter, v *viewer) {
 	}
 	defer res.Body.Close()
 	v.result = res.Result.String()
-	if res.Status >= 400 {
-		// Origin's 403 for a missing key (no s3:ListBucket) is what S3
-		// answers; CloudFront passes it on, and so do we.
-		if ce := v.dist.customError(res.Status); ce != nil && ce.ResponsePagePath != "" && v.path != ce.ResponsePagePath {
-			code := ce.ResponseCode
-			if code == 0 {
-				code = res.Status
-			}
-			if s.servePage(w, v, ce.ResponsePagePath, code) {
-				return
-			}
-		}
+	// An origin's 403 for a missing key (no s3:ListBucket) is what S3
+	// answers; CloudFront passes it on, and so do we.
+	if res.Status >= 400 && s.customErrorPage(w, v, res.Status) {
+		return
 	}
 	writeResponse(w, res)
 }

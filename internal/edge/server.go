@@ -382,14 +382,8 @@ func (s *Server) deny(w http.ResponseWriter, v *viewer, why string) {
 // response for it when one is configured (its page fetched through the
 // cache), else a short body.
 func (s *Server) errorPage(w http.ResponseWriter, v *viewer, status int, why string) {
-	if ce := v.dist.customError(status); ce != nil && ce.ResponsePagePath != "" && v.path != ce.ResponsePagePath {
-		code := ce.ResponseCode
-		if code == 0 {
-			code = status
-		}
-		if s.servePage(w, v, ce.ResponsePagePath, code) {
-			return
-		}
+	if s.customErrorPage(w, v, status) {
+		return
 	}
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("X-Cache", "Error from coffer-edge")
@@ -405,6 +399,21 @@ func (d *Distribution) errorTTL(status int) (ttl time.Duration, ok bool) {
 		return time.Duration(*ce.ErrorCachingMinTTL) * time.Second, true
 	}
 	return 0, false
+}
+
+// customErrorPage answers status with the distribution's custom error
+// response for it, if it has one with a page (not the page itself failing)
+// and the page can be had; false otherwise.
+func (s *Server) customErrorPage(w http.ResponseWriter, v *viewer, status int) bool {
+	ce := v.dist.customError(status)
+	if ce == nil || ce.ResponsePagePath == "" || v.path == ce.ResponsePagePath {
+		return false
+	}
+	code := ce.ResponseCode
+	if code == 0 {
+		code = status
+	}
+	return s.servePage(w, v, ce.ResponsePagePath, code)
 }
 
 func (d *Distribution) customError(status int) *CustomErrorResponse {

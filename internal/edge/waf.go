@@ -105,15 +105,7 @@ func (s *Server) wafBlockPage(w http.ResponseWriter, r *http.Request, _ waf.Deci
 	v := r.Context().Value(viewerKey{}).(*viewer)
 	v.result = "Error"
 	v.resolve() // the page is fetched with the request's behaviour's TTLs
-	ce := v.dist.customError(http.StatusForbidden)
-	if ce == nil || ce.ResponsePagePath == "" {
-		return false
-	}
-	code := ce.ResponseCode
-	if code == 0 {
-		code = http.StatusForbidden
-	}
-	return s.servePage(w, v, ce.ResponsePagePath, code)
+	return s.customErrorPage(w, v, http.StatusForbidden)
 }
 
 // serveWAF runs the distribution's web ACL in front of serve; false when
