@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/coffer-project/coffer/internal/edge"
+	"github.com/coffer-project/coffer/internal/h1"
 	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/server"
 )
@@ -98,10 +99,16 @@ func runEdge(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		wg.Go(func() {
 			hs := &http.Server{Handler: sv.h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
 				MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-			if sv.name == "viewer" && tlsConfig != nil {
+			var srv httpx.Server = hs
+			switch {
+			case sv.name == "viewer" && tlsConfig != nil:
 				hs.TLSConfig = tlsConfig
+			case sv.name == "viewer":
+				// Plain HTTP/1.1 GET and HEAD (cache hits) take the lean
+				// path; net/http serves every other request.
+				srv = h1.New(hs)
 			}
-			errs[i] = httpx.Serve(ctx, hs, sv.ln, 10*time.Second)
+			errs[i] = httpx.Serve(ctx, srv, sv.ln, 10*time.Second)
 		})
 	}
 	wg.Wait()

@@ -78,9 +78,16 @@ func Recover(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// Server is what Serve runs: an *http.Server, or another server with its
+// Serve and Shutdown contract (ErrServerClosed after Shutdown).
+type Server interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
 // Serve runs srv on ln until ctx is done, then shuts down gracefully,
 // letting in-flight requests finish for up to grace.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
+func Serve(ctx context.Context, srv Server, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
