@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	cofferkms "github.com/coffer-project/coffer/internal/kms"
 )
 
 // BenchmarkGenerateDataKeyDecrypt measures what SSE-KMS costs per object:
@@ -26,7 +28,7 @@ import (
 // Client and server share the machine's cores.
 func BenchmarkGenerateDataKeyDecrypt(b *testing.B) {
 	ts := startServer(b)
-	benchmarkPairs(b, ts.URL, func(c *kms.Client) *string {
+	sdkPairs(b, ts.URL, func(c *kms.Client) *string {
 		key, err := c.CreateKey(b.Context(), &kms.CreateKeyInput{})
 		if err != nil {
 			b.Fatal(err)
@@ -35,11 +37,21 @@ func BenchmarkGenerateDataKeyDecrypt(b *testing.B) {
 	})
 }
 
-// BenchmarkSDKClientFloor runs BenchmarkGenerateDataKeyDecrypt's client
-// against a server that only answers with canned responses: what the SDK
-// client and net/http on both ends cost per pair before the KMS does any
-// work, the floor under BenchmarkGenerateDataKeyDecrypt on the same cores.
-func BenchmarkSDKClientFloor(b *testing.B) {
+// BenchmarkProviderGenerateDataKeyDecrypt is BenchmarkGenerateDataKeyDecrypt
+// through the Provider that `coffer server` uses (cofferkms.Client, its own
+// AWS JSON encoding and SigV4 signing) instead of aws-sdk-go-v2's client.
+func BenchmarkProviderGenerateDataKeyDecrypt(b *testing.B) {
+	ts := startServer(b)
+	key, err := ts.client(testSecretKey).CreateKey(b.Context(), &kms.CreateKeyInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	providerPairs(b, ts.URL, aws.ToString(key.KeyMetadata.KeyId))
+}
+
+// cannedKMS answers every GenerateDataKey and Decrypt with the same
+// response, doing no KMS work, and returns its URL and key ARN.
+func cannedKMS(b *testing.B) (string, string) {
 	const keyARN = "arn:aws:kms:eu-west-1:123456789012:key/0b1c9f7e-1111-4222-8333-444455556666"
 	dataKey := base64.StdEncoding.EncodeToString(make([]byte, 32))
 	blob := base64.StdEncoding.EncodeToString(make([]byte, 98))
@@ -57,47 +69,111 @@ func BenchmarkSDKClientFloor(b *testing.B) {
 		_, _ = w.Write(decrypted)
 	}))
 	b.Cleanup(hs.Close)
-	benchmarkPairs(b, hs.URL, func(*kms.Client) *string { return aws.String(keyARN) })
+	return hs.URL, keyARN
 }
 
-// benchmarkPairs runs GenerateDataKey + Decrypt pairs from 16 callers
-// against the service at url, with the key keyID returns. It reports the
-// p99 latency of one call, the CPU time the process (client and server
-// together) spent per pair, and the connections the client opened.
-func benchmarkPairs(b *testing.B, url string, keyID func(*kms.Client) *string) {
-	// The SDK's default transport keeps 10 idle connections per host, so
-	// 16 callers would keep opening new ones; this one keeps them all, and
-	// counts them to show it.
-	var conns atomic.Int64
-	dialer := &net.Dialer{}
-	c := (&testServer{URL: url}).client(testSecretKey, func(o *kms.Options) {
-		o.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64,
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				conns.Add(1)
-				return dialer.DialContext(ctx, network, addr)
-			}}}
-	})
-	ctx := b.Context()
+// BenchmarkSDKClientFloor runs BenchmarkGenerateDataKeyDecrypt's client
+// against a server that only answers with canned responses: what the SDK
+// client and net/http on both ends cost per pair before the KMS does any
+// work, the floor under BenchmarkGenerateDataKeyDecrypt on the same cores.
+func BenchmarkSDKClientFloor(b *testing.B) {
+	url, keyARN := cannedKMS(b)
+	sdkPairs(b, url, func(*kms.Client) *string { return aws.String(keyARN) })
+}
+
+// BenchmarkProviderClientFloor is BenchmarkSDKClientFloor for the Provider:
+// the floor under BenchmarkProviderGenerateDataKeyDecrypt.
+func BenchmarkProviderClientFloor(b *testing.B) {
+	url, keyARN := cannedKMS(b)
+	providerPairs(b, url, keyARN)
+}
+
+// benchObjectARN is the encryption context's aws:s3:arn in every
+// benchmark pair, as S3 binds an object's data key.
+const benchObjectARN = "arn:aws:s3:::bucket/object"
+
+// sdkPairs runs benchmarkPairs through aws-sdk-go-v2's KMS client against
+// the service at url, with the key keyID returns.
+func sdkPairs(b *testing.B, url string, keyID func(*kms.Client) *string) {
+	hc, conns := benchHTTPClient()
+	c := (&testServer{URL: url}).client(testSecretKey, func(o *kms.Options) { o.HTTPClient = hc })
+	ctx, ec := b.Context(), map[string]string{"aws:s3:arn": benchObjectARN}
 	key := keyID(c)
-	ec := map[string]string{"aws:s3:arn": "arn:aws:s3:::bucket/object"}
+	benchmarkPairs(b, conns, func() ([]byte, error) {
+		dk, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: key, KeySpec: types.DataKeySpecAes256,
+			EncryptionContext: ec})
+		if err != nil {
+			return nil, err
+		}
+		return dk.CiphertextBlob, nil
+	}, func(blob []byte) error {
+		_, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec})
+		return err
+	})
+}
+
+// providerPairs runs benchmarkPairs through cofferkms.Client against the
+// service at url, with the key keyID, clearing the data keys as its
+// callers do.
+func providerPairs(b *testing.B, url, keyID string) {
+	hc, conns := benchHTTPClient()
+	c, err := cofferkms.NewClient(cofferkms.ClientConfig{Endpoint: url, Region: testRegion, AccessKeyID: testAccessKey,
+		SecretAccessKey: testSecretKey, HTTPClient: hc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, ec := b.Context(), map[string]string{"aws:s3:arn": benchObjectARN}
+	benchmarkPairs(b, conns, func() ([]byte, error) {
+		dk, err := c.GenerateDataKey(ctx, keyID, ec)
+		clear(dk.Plaintext)
+		return dk.Ciphertext, err
+	}, func(blob []byte) error {
+		plain, err := c.Decrypt(ctx, blob, ec)
+		clear(plain)
+		return err
+	})
+}
+
+// benchHTTPClient is the HTTP client of the loopback benchmarks, and the
+// count of connections it opens. The SDK's default transport keeps 10 idle
+// connections per host, so 16 callers would keep opening new ones; this
+// one keeps them all, and counts them to show it.
+func benchHTTPClient() (*http.Client, *atomic.Int64) {
+	conns := new(atomic.Int64)
+	dialer := &net.Dialer{}
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conns.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		}}}, conns
+}
+
+// benchmarkPairs runs pairs of generate (a GenerateDataKey, returning its
+// ciphertext blob) and decrypt (a Decrypt of that blob) from 16 callers.
+// It reports the allocations, the p99 latency of one call, the CPU time
+// the process (client and server together) spent per pair, and conns, the
+// connections the client opened.
+func benchmarkPairs(b *testing.B, conns *atomic.Int64, generate func() ([]byte, error), decrypt func([]byte) error) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
 	)
+	b.ReportAllocs()
 	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0))) // 16 callers
+	conns.Store(0)                                     // the timed run's only
 	b.ResetTimer()
 	cpu0, cpuOK := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		var local []time.Duration
 		for pb.Next() {
 			start := time.Now()
-			dk, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: key, KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})
+			blob, err := generate()
 			if err != nil {
 				b.Error(err)
 				return
 			}
 			mid := time.Now()
-			if _, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec}); err != nil {
+			if err := decrypt(blob); err != nil {
 				b.Error(err)
 				return
 			}
@@ -158,7 +234,7 @@ func BenchmarkHandlerGenerateDataKeyDecrypt(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ec := map[string]string{"aws:s3:arn": "arn:aws:s3:::bucket/object"}
+	ec := map[string]string{"aws:s3:arn": benchObjectARN}
 	dk, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: key.KeyMetadata.KeyId, KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})
 	if err != nil {
 		b.Fatal(err)

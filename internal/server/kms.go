@@ -42,7 +42,7 @@ func (c KMSConfig) LogValue() slog.Value {
 
 // Calls to the KMS are on the path of every encrypted PUT and GET (bucket
 // keys aside), so they keep connections alive, and an unreachable KMS makes
-// requests fail within seconds rather than hang for the SDK's defaults.
+// requests fail within seconds rather than hang for net/http's defaults.
 const (
 	kmsDialTimeout           = 3 * time.Second
 	kmsTLSHandshakeTimeout   = 3 * time.Second
