@@ -234,6 +234,20 @@ func responseHandlers(t *testing.T) http.Handler {
 		f.Seek(1000, io.SeekStart)
 		io.Copy(w, &io.LimitedReader{R: f, N: 50000})
 	})
+	shared, err := os.Open(file) // one file for every request: its offset must not move
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shared.Close() })
+	mux.HandleFunc("/section", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "50000")
+		sr := io.NewSectionReader(shared, 1003, 50000)
+		first := make([]byte, 10)
+		io.ReadFull(sr, first) // a section read part way already
+		w.Write(first)
+		io.Copy(w, sr)
+	})
 	mux.HandleFunc("/", echo)
 	return mux
 }
@@ -276,6 +290,7 @@ func TestMatchesNetHTTP(t *testing.T) {
 		{"newlines in values, a bad field name", req("GET", "/newline"), []string{"GET"}},
 		{"an informational response first", req("GET", "/early-hints"), []string{"GET"}},
 		{"a file through ReadFrom", req("GET", "/file"), []string{"GET"}},
+		{"a section of a shared file", req("GET", "/section") + req("GET", "/section"), []string{"GET", "GET"}},
 		{"two requests pipelined", req("GET", "/hit") + req("HEAD", "/small-unknown"), []string{"GET", "HEAD"}},
 		{"request fields", req("GET", "/a%2Fb/c%20d?x=1&y=%2F", "Accept-Encoding: gzip, br\r\n", "accept-encoding: zstd\r\n",
 			"X-Custom-Field:   padded value \t\r\n", "Cookie: a=1\r\n", "Cookie: b=2\r\n", "user-agent: test\r\n", "X-Empty:\r\n"), []string{"GET"}},
@@ -522,17 +537,20 @@ func TestConcurrentConnections(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Go(func() {
-			raw := strings.Repeat("GET /hit HTTP/1.1\r\nHost: a\r\n\r\n", 5)
+			raw := strings.Repeat("GET /hit HTTP/1.1\r\nHost: a\r\n\r\n", 4) + "GET /section HTTP/1.1\r\nHost: a\r\n\r\n"
 			methods := []string{"GET", "GET", "GET", "GET", "GET"}
 			if i%4 == 0 {
 				raw += "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
 				methods = append(methods, "POST")
 			}
 			ex := roundTrip(t, ts.addr, raw, methods...)
-			for j, b := range ex.bodies[:5] {
+			for j, b := range ex.bodies[:4] {
 				if len(b) != 1024 {
 					t.Errorf("connection %d, response %d: %d bytes", i, j, len(b))
 				}
+			}
+			if want := bytes.Repeat([]byte("file-body "), 10_000)[1003 : 1003+50000]; !bytes.Equal(ex.bodies[4], want) {
+				t.Errorf("connection %d: the section's body differs (%d bytes)", i, len(ex.bodies[4]))
 			}
 		})
 	}
