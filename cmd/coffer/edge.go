@@ -148,7 +148,7 @@ func startDevEdge(ctx context.Context, srv *server.Server, endpoint, listen stri
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = httpx.Serve(ectx, hs, ln, 5*time.Second)
+		_ = httpx.Serve(ectx, h1.New(hs), ln, 5*time.Second) // as `coffer edge` serves plain HTTP
 	}()
 	return func() { cancel(); <-done; e.Close() }, nil
 }
