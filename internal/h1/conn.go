@@ -31,6 +31,9 @@ const (
 	// a second per connection, and an idle connection lives up to a second
 	// longer than IdleTimeout.
 	deadlineSlack = time.Second
+	// rstAvoidanceDelay and maxDrainAfterClose bound closeGracefully.
+	rstAvoidanceDelay  = 500 * time.Millisecond
+	maxDrainAfterClose = 256 << 10
 )
 
 // errHandoff means the connection goes to net/http from the request at
@@ -99,7 +102,11 @@ func (c *conn) serve() {
 		w.reset(c, req)
 		c.s.handler.ServeHTTP(w, req)
 		w.finish()
-		if w.err != nil || w.closeAfter {
+		if w.err != nil {
+			return
+		}
+		if w.closeAfter {
+			c.closeGracefully()
 			return
 		}
 		c.state.Store(stateIdle)
@@ -182,6 +189,24 @@ func (c *conn) setReadDeadline(idle bool) error {
 	}
 	c.deadline = want
 	return c.rwc.SetReadDeadline(want)
+}
+
+// closeGracefully ends the connection after a response that said so: it
+// half-closes, then reads what the client still sends until it closes its
+// end, for up to rstAvoidanceDelay. Closing with unread bytes (a client's
+// pipelined requests) would send a reset, which can destroy the response
+// before the client reads it; net/http waits the same way.
+func (c *conn) closeGracefully() {
+	if c.tcp == nil {
+		return
+	}
+	if err := c.tcp.CloseWrite(); err != nil {
+		return
+	}
+	if err := c.rwc.SetReadDeadline(time.Now().Add(rstAvoidanceDelay)); err != nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, c.rwc, maxDrainAfterClose)
 }
 
 // handoff gives the connection, with what was read of the current

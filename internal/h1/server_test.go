@@ -283,6 +283,8 @@ func TestMatchesNetHTTP(t *testing.T) {
 		{"http.Redirect", req("GET", "/redirect"), []string{"GET"}},
 		{"the handler closes", req("GET", "/close"), []string{"GET"}},
 		{"the client closes", req("GET", "/hit", "Connection: close\r\n"), []string{"GET"}},
+		{"the client closes with more pipelined", req("GET", "/big", "Connection: close\r\n") + req("GET", "/hit") + req("GET", "/hit"),
+			[]string{"GET"}},
 		{"keep-alive spelled out", req("GET", "/hit", "Connection: Keep-Alive\r\n"), []string{"GET"}},
 		{"a body cut short closes", req("GET", "/short"), []string{"GET"}},
 		{"a write past the length is refused", req("GET", "/overlong"), []string{"GET"}},
