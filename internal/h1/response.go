@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coffer-project/coffer/internal/httpx"
 )
 
 const (
@@ -96,7 +98,7 @@ func (w *response) WriteHeader(code int) {
 	_, w.haveType = w.header["Content-Type"]
 	w.hasEncoding = w.header.Get("Content-Encoding") != ""
 	_, w.haveDate = w.header["Date"]
-	handlerClose := hasToken(w.header["Connection"], "close")
+	handlerClose := httpx.HasToken(w.header["Connection"], "close")
 	w.closeAfter = w.closeAfter || handlerClose || c.s.closing.Load()
 	w.ownClose = w.closeAfter && !handlerClose
 	if !bodyAllowed(code) {
@@ -343,18 +345,6 @@ func appendStatusLine(b []byte, code int) []byte {
 // bodyAllowed is net/http's bodyAllowedForStatus.
 func bodyAllowed(status int) bool {
 	return !(status >= 100 && status <= 199 || status == http.StatusNoContent || status == http.StatusNotModified)
-}
-
-// hasToken reports whether a comma-separated field holds token.
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(trimOWS(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // writerOnly hides ReadFrom, so io.CopyBuffer uses Write.

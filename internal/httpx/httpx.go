@@ -153,3 +153,16 @@ func DrainUnread(next http.Handler) http.Handler {
 		_, _ = io.CopyN(io.Discard, r.Body, MaxDrain)
 	})
 }
+
+// HasToken reports whether a comma-separated list field (all its lines:
+// Connection, Vary, …) holds token, compared case-insensitively.
+func HasToken(lines []string, token string) bool {
+	for _, l := range lines {
+		for t := range strings.SplitSeq(l, ",") {
+			if strings.EqualFold(strings.Trim(t, " \t"), token) {
+				return true
+			}
+		}
+	}
+	return false
+}

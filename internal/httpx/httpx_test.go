@@ -155,3 +155,26 @@ func TestDrainUnreadExpectContinue(t *testing.T) {
 		<-done
 	})
 }
+
+func TestHasToken(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines []string
+		token string
+		want  bool
+	}{
+		{"alone", []string{"close"}, "close", true},
+		{"another case, padded", []string{"Keep-Alive,  CLOSE\t"}, "close", true},
+		{"on a second line", []string{"Accept", "Origin, Accept-Encoding"}, "Accept-Encoding", true},
+		{"a longer token", []string{"closed"}, "close", false},
+		{"part of a token", []string{"Accept-Encoding-X"}, "Accept-Encoding", false},
+		{"no lines", nil, "close", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HasToken(tt.lines, tt.token); got != tt.want {
+				t.Errorf("HasToken(%q, %q) = %v, want %v", tt.lines, tt.token, got, tt.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/coffer-project/coffer/internal/httpx"
 )
 
 func TestCompression(t *testing.T) {
@@ -65,7 +67,7 @@ func TestCompression(t *testing.T) {
 				if enc := got.header.Get("Content-Encoding"); enc != tt.wantEnc && !(tt.extraHeader != nil && enc == "zstd") {
 					t.Fatalf("round %d: Content-Encoding %q, want %q", round, enc, tt.wantEnc)
 				}
-				if hasToken(got.header.Values("Vary"), "Accept-Encoding") != tt.wantVaryAE {
+				if httpx.HasToken(got.header.Values("Vary"), "Accept-Encoding") != tt.wantVaryAE {
 					t.Errorf("round %d: Vary %q", round, got.header.Values("Vary"))
 				}
 				plain := got.body

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coffer-project/coffer/internal/httpx"
 	"github.com/coffer-project/coffer/internal/s3"
 )
 
@@ -855,7 +856,7 @@ func (c *Cache) viewerHeader(obj *object, ost *state, varyAE bool) http.Header {
 		h.Set("ETag", obj.etag)
 		h.Del("Accept-Ranges")
 	}
-	if varyAE && !hasToken(h.Values("Vary"), "Accept-Encoding") {
+	if varyAE && !httpx.HasToken(h.Values("Vary"), "Accept-Encoding") {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if obj.status == http.StatusOK && obj.encoding == "" && obj.size > 0 {
@@ -892,15 +893,4 @@ func ifRangeOK(ifRange string, h http.Header) bool {
 		return ifRange == h.Get("ETag")
 	}
 	return ifRange == h.Get("Last-Modified")
-}
-
-func hasToken(lines []string, token string) bool {
-	for _, l := range lines {
-		for _, t := range strings.Split(l, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
