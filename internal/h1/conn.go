@@ -290,7 +290,7 @@ func (c *conn) parse(head []byte) (*http.Request, bool) {
 		if colon <= 0 || !isToken(line[:colon]) {
 			return nil, false // obs-fold, a space before the colon, no name
 		}
-		key := canonicalKey(line[:colon])
+		key := http.CanonicalHeaderKey(line[:colon]) // allocates only for a name not canonical nor common
 		value := trimOWS(line[colon+1:])
 		if !validValue(value) {
 			return nil, false

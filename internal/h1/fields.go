@@ -1,7 +1,5 @@
 package h1
 
-import "net/http"
-
 // tokenChars marks the bytes of an RFC 9110 token (tchar).
 var tokenChars = func() (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
@@ -58,54 +56,4 @@ func trimOWS(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// commonKeys are canonical names of fields clients send, so that a name
-// sent in another case costs no allocation.
-var commonKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
-		"Connection", "Cookie", "Host", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
-		"If-Unmodified-Since", "Origin", "Pragma", "Range", "Referer", "User-Agent", "Via",
-		"X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip", "X-Amz-Date", "X-Amz-Content-Sha256"} {
-		m[k] = k
-	}
-	return m
-}()
-
-// canonicalKey is http.CanonicalHeaderKey for a token, without
-// allocating when name is canonical already or a common field.
-func canonicalKey(name string) string {
-	upper := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
-			return canonicalSlow(name)
-		}
-		upper = c == '-'
-	}
-	return name
-}
-
-func canonicalSlow(name string) string {
-	var buf [64]byte
-	if len(name) > len(buf) {
-		return http.CanonicalHeaderKey(name)
-	}
-	b := buf[:len(name)]
-	upper := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if upper && 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		} else if !upper && 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[i] = c
-		upper = c == '-'
-	}
-	if k, ok := commonKeys[string(b)]; ok {
-		return k
-	}
-	return string(b)
 }

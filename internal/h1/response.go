@@ -132,7 +132,7 @@ func (w *response) appendFields(b []byte, informational, dropConnection bool) []
 		}
 		for _, v := range w.header[k] {
 			if strings.ContainsAny(v, "\r\n") {
-				v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+				v = newlineToSpace.Replace(v)
 			}
 			b = append(b, k...)
 			b = append(b, ": "...)
@@ -346,6 +346,9 @@ func appendStatusLine(b []byte, code int) []byte {
 func bodyAllowed(status int) bool {
 	return !(status >= 100 && status <= 199 || status == http.StatusNoContent || status == http.StatusNotModified)
 }
+
+// newlineToSpace makes a field value one line, as net/http does.
+var newlineToSpace = strings.NewReplacer("\r", " ", "\n", " ")
 
 // writerOnly hides ReadFrom, so io.CopyBuffer uses Write.
 type writerOnly struct{ io.Writer }
