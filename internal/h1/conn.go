@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/coffer-project/coffer/internal/httpx"
 )
 
 // Connection states, for Shutdown: it closes only idle connections.
@@ -287,12 +289,12 @@ func (c *conn) parse(head []byte) (*http.Request, bool) {
 	for i := 0; i < lines; i++ {
 		line, rest, _ = strings.Cut(rest, "\r\n")
 		colon := strings.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
+		if colon <= 0 || !httpx.IsToken(line[:colon]) {
 			return nil, false // obs-fold, a space before the colon, no name
 		}
 		key := http.CanonicalHeaderKey(line[:colon]) // allocates only for a name not canonical nor common
 		value := trimOWS(line[colon+1:])
-		if !validValue(value) {
+		if !httpx.ValidFieldValue(value) {
 			return nil, false
 		}
 		switch key {

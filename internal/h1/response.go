@@ -127,7 +127,7 @@ func (w *response) appendFields(b []byte, informational, dropConnection bool) []
 			continue
 		case k == "Content-Type" && !informational && w.status == http.StatusNotModified:
 			continue
-		case !isToken(k):
+		case !httpx.IsToken(k):
 			continue
 		}
 		for _, v := range w.header[k] {

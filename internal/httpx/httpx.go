@@ -166,3 +166,38 @@ func HasToken(lines []string, token string) bool {
 	}
 	return false
 }
+
+// tokenChars marks the bytes of an RFC 9110 token (tchar).
+var tokenChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// IsToken reports whether s is an RFC 9110 token, as a field name must be.
+func IsToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !tokenChars[s[i]] {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ValidFieldValue reports whether a field value has no control characters
+// other than tab (what net/http accepts).
+func ValidFieldValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -18,9 +18,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // ClientConfig configures NewClient.
@@ -34,11 +31,17 @@ type ClientConfig struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	// HTTPClient, if set, sends the requests (timeouts, TLS). Default: a
-	// client that keeps 128 idle connections to the service and has no
-	// timeout beyond the caller's context.
+	// client over a Transport that keeps 128 idle connections to the
+	// service, takes proxies from the environment and has no timeout
+	// beyond the caller's context and dialing's.
 	HTTPClient *http.Client
 	// MaxAttempts per call, including the first (0: 3).
 	MaxAttempts int
+	// AttemptTimeout bounds one attempt, response body included (0: no
+	// limit but the caller's context). Prefer it to an HTTPClient's
+	// Timeout, which costs a goroutine and a timer per request with any
+	// transport but net/http's own.
+	AttemptTimeout time.Duration
 }
 
 // LogValue implements slog.LogValuer: the secret key is never logged.
@@ -70,16 +73,17 @@ const (
 
 // Client is a Provider over the AWS KMS wire protocol (AWS JSON 1.1, SigV4
 // for the service kms), so it works against `coffer kms` and AWS KMS alike.
-// It encodes its few requests itself rather than through aws-sdk-go-v2's
-// KMS client, whose middleware stack cost more CPU per call than the
-// service's own work (docs/benchmarks.md, issue 3).
+// It encodes and signs its few requests itself rather than through
+// aws-sdk-go-v2's KMS client, whose middleware stack cost more CPU per
+// call than the service's own work (docs/benchmarks.md, issue 3).
 type Client struct {
 	endpoint    string // the URL requests are POSTed to
 	region      string
-	creds       aws.Credentials
-	signer      *v4.Signer
+	accessKeyID string
+	signer      *signer
 	http        *http.Client
 	maxAttempts int
+	timeout     time.Duration // of one attempt; 0: none
 	// buffers holds response buffers (*[]byte) for reuse. They are cleared
 	// before they go back: a response may carry a data key.
 	buffers sync.Pool
@@ -103,13 +107,18 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
+	s, err := newSigner(u, cfg.Region, cfg.AccessKeyID, cfg.SecretAccessKey)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		endpoint:    u.String(),
 		region:      cfg.Region,
-		creds:       aws.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, Source: "coffer"},
-		signer:      v4.NewSigner(),
+		accessKeyID: cfg.AccessKeyID,
+		signer:      s,
 		http:        cfg.HTTPClient,
 		maxAttempts: cfg.MaxAttempts,
+		timeout:     cfg.AttemptTimeout,
 	}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
@@ -123,7 +132,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // LogValue implements slog.LogValuer: the secret key is never logged.
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("endpoint", c.endpoint), slog.String("region", c.region),
-		slog.String("access_key_id", c.creds.AccessKeyID), slog.String("secret_access_key", "REDACTED"))
+		slog.String("access_key_id", c.accessKeyID), slog.String("secret_access_key", "REDACTED"))
 }
 
 // awsEndpoint is AWS KMS's endpoint in region; the China regions are in
@@ -136,12 +145,12 @@ func awsEndpoint(region string) string {
 	return "https://kms." + region + "." + domain
 }
 
-// defaultHTTPClient is net/http's default transport, keeping enough idle
-// connections that concurrent calls do not each open their own.
+// defaultHTTPClient sends through a Transport that keeps enough idle
+// connections that concurrent calls do not each open their own, and uses
+// the environment's proxy settings as net/http's default transport does.
 func defaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = defaultMaxIdleConns, defaultMaxIdleConns
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: &Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConns: defaultMaxIdleConns,
+		DialTimeout: 30 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
 }
 
 // GenerateDataKey implements Provider.
@@ -221,14 +230,22 @@ func (c *Client) call(ctx context.Context, target string, body []byte, out any) 
 // send makes one attempt: signs the request (afresh, so its time is
 // current), sends it and decodes a 2xx answer into out.
 func (c *Client) send(ctx context.Context, target string, body []byte, payloadHash string, out any) error {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", jsonContentType)
-	req.Header.Set("X-Amz-Target", target)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, payloadHash, "kms", c.region, time.Now()); err != nil {
-		return err
+	amzDate, authorization := c.signer.sign(time.Now(), target, payloadHash)
+	req.Host = c.signer.host
+	req.Header = http.Header{
+		"Content-Type":  {jsonContentType},
+		"X-Amz-Target":  {target},
+		"X-Amz-Date":    {amzDate},
+		"Authorization": {authorization},
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

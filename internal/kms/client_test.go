@@ -52,12 +52,12 @@ var awkwardContexts = []struct {
 func TestClientEncodesContextsAsTheSDK(t *testing.T) {
 	var (
 		mu     sync.Mutex
-		bodies = map[string][]byte{} // by User-Agent prefix: the SDK's or Go's
+		bodies = map[string][]byte{} // by User-Agent prefix: the SDK's or the Client's
 	)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		client := "sdk"
-		if strings.HasPrefix(r.UserAgent(), "Go-http-client") {
+		if strings.HasPrefix(r.UserAgent(), "coffer-kms-client") {
 			client = "coffer"
 		}
 		mu.Lock()

@@ -60,21 +60,20 @@ const (
 )
 
 // newKMSHTTPClient is the HTTP client of calls to the KMS; tlsConf nil
-// means Go's defaults (system roots) for an https endpoint.
+// means Go's defaults (system roots) for an https endpoint. Its transport
+// sends on the calling goroutine (kms.Transport): these calls are on the
+// path of every encrypted PUT and GET.
 func newKMSHTTPClient(tlsConf *tls.Config) *http.Client {
 	return &http.Client{
-		Transport: &http.Transport{
+		Transport: &kms.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: kmsDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			TLSClientConfig:       tlsConf,
+			TLS:                   tlsConf,
+			DialTimeout:           kmsDialTimeout,
 			TLSHandshakeTimeout:   kmsTLSHandshakeTimeout,
 			ResponseHeaderTimeout: kmsResponseHeaderTimeout,
-			ExpectContinueTimeout: time.Second,
 			MaxIdleConns:          kmsMaxIdleConns,
-			MaxIdleConnsPerHost:   kmsMaxIdleConns,
 			IdleConnTimeout:       90 * time.Second,
 		},
-		Timeout: kmsAttemptTimeout,
 	}
 }
 
@@ -235,6 +234,7 @@ func (s *Server) openKMS(ctx context.Context) error {
 		SecretAccessKey: secret,
 		HTTPClient:      s.kmsHTTP,
 		MaxAttempts:     kmsMaxAttempts,
+		AttemptTimeout:  kmsAttemptTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
