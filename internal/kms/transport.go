@@ -41,6 +41,9 @@ type Transport struct {
 	TLS *tls.Config
 	// Proxy chooses a proxy for a request, as http.Transport's (nil: none).
 	Proxy func(*http.Request) (*url.URL, error)
+	// DialContext opens connections (nil: a net.Dialer with DialTimeout
+	// and 30 s TCP keep-alives).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout and TLSHandshakeTimeout bound making a connection;
 	// ResponseHeaderTimeout the wait for a response's head once the request
 	// is written. Zero: no limit but the request's context.
@@ -149,7 +152,7 @@ func (t *Transport) fallbackTransport() *http.Transport {
 	if t.fallback == nil {
 		t.fallback = &http.Transport{
 			Proxy:                 t.Proxy,
-			DialContext:           (&net.Dialer{Timeout: t.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			DialContext:           t.dialContext(),
 			TLSClientConfig:       t.TLS,
 			TLSHandshakeTimeout:   t.TLSHandshakeTimeout,
 			ResponseHeaderTimeout: t.ResponseHeaderTimeout,
@@ -160,6 +163,13 @@ func (t *Transport) fallbackTransport() *http.Transport {
 		}
 	}
 	return t.fallback
+}
+
+func (t *Transport) dialContext() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if t.DialContext != nil {
+		return t.DialContext
+	}
+	return (&net.Dialer{Timeout: t.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 }
 
 func (t *Transport) maxIdle() int {
@@ -249,8 +259,7 @@ func (t *Transport) conn(ctx context.Context, key string, u *url.URL) (*transpor
 
 // dial opens a connection to u's server, with TLS for https.
 func (t *Transport) dial(ctx context.Context, key string, u *url.URL) (*transportConn, error) {
-	d := net.Dialer{Timeout: t.DialTimeout, KeepAlive: 30 * time.Second}
-	nc, err := d.DialContext(ctx, "tcp", hostPort(u))
+	nc, err := t.dialContext()(ctx, "tcp", hostPort(u))
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,14 @@ func sdkPairs(b *testing.B, url string, keyID func(*kms.Client) *string) {
 // service at url, with the key keyID, clearing the data keys as its
 // callers do.
 func providerPairs(b *testing.B, url, keyID string) {
-	hc, conns := benchHTTPClient()
+	conns := new(atomic.Int64)
+	dialer := &net.Dialer{}
+	// The transport `coffer server` gives the Client, counting its dials.
+	hc := &http.Client{Transport: &cofferkms.Transport{MaxIdleConns: 128,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conns.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		}}}
 	c, err := cofferkms.NewClient(cofferkms.ClientConfig{Endpoint: url, Region: testRegion, AccessKeyID: testAccessKey,
 		SecretAccessKey: testSecretKey, HTTPClient: hc})
 	if err != nil {
