@@ -20,15 +20,31 @@ import (
 	"github.com/coffer-project/coffer/internal/kms"
 )
 
-// connCounter counts the connections an httptest server accepted.
-func connCounter(hs *httptest.Server) *atomic.Int64 {
-	var n atomic.Int64
+// echoServer starts a server answering with echo (over TLS if asked) and
+// returns it with the count of connections it accepted.
+func echoServer(t *testing.T, useTLS bool) (*httptest.Server, *atomic.Int64) {
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
+	var conns atomic.Int64
 	hs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
-			n.Add(1)
+			conns.Add(1)
 		}
 	}
-	return &n
+	if useTLS {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
+	t.Cleanup(hs.Close)
+	return hs, &conns
+}
+
+// transportClient is an http.Client over tr whose idle connections close
+// when the test ends.
+func transportClient(t *testing.T, tr *kms.Transport) *http.Client {
+	c := &http.Client{Transport: tr}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
 // post sends body to url through c and returns the status and response body.
@@ -62,12 +78,8 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestTransportReusesConnections(t *testing.T) {
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
-	conns := connCounter(hs)
-	hs.Start()
-	defer hs.Close()
-	c := &http.Client{Transport: &kms.Transport{}}
-	defer c.CloseIdleConnections()
+	hs, conns := echoServer(t, false)
+	c := transportClient(t, &kms.Transport{})
 	// Small bodies, Content-Length framing; large ones, chunked (net/http
 	// chunks what the handler does not finish within its buffer).
 	for i, size := range []int{0, 10, 3000, 70000, 5, 1 << 20} {
@@ -89,12 +101,9 @@ func TestTransportReusesConnections(t *testing.T) {
 // the request's context as soon as the body's end is read; the connection
 // must be back in the pool by then.
 func TestTransportReusesUnderAClientTimeout(t *testing.T) {
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
-	conns := connCounter(hs)
-	hs.Start()
-	defer hs.Close()
-	c := &http.Client{Transport: &kms.Transport{}, Timeout: 5 * time.Second}
-	defer c.CloseIdleConnections()
+	hs, conns := echoServer(t, false)
+	c := transportClient(t, &kms.Transport{})
+	c.Timeout = 5 * time.Second
 	for i, size := range []int{10, 70000, 10} {
 		if status, body, err := post(t.Context(), c, hs.URL+fmt.Sprintf("/?size=%d", size), "x"); err != nil || status != 200 || len(body) != size {
 			t.Fatalf("call %d: %d, %d bytes, %v", i, status, len(body), err)
@@ -106,12 +115,8 @@ func TestTransportReusesUnderAClientTimeout(t *testing.T) {
 }
 
 func TestTransportConcurrentCallsKeepTheirConnections(t *testing.T) {
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
-	conns := connCounter(hs)
-	hs.Start()
-	defer hs.Close()
-	c := &http.Client{Transport: &kms.Transport{MaxIdleConns: 4}}
-	defer c.CloseIdleConnections()
+	hs, conns := echoServer(t, false)
+	c := transportClient(t, &kms.Transport{MaxIdleConns: 4})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8*50)
 	for g := range 8 {
@@ -141,12 +146,8 @@ func TestTransportConcurrentCallsKeepTheirConnections(t *testing.T) {
 // kept connection between two calls; the second call succeeds on a new
 // one without the caller seeing an error.
 func TestTransportRetriesAConnectionTheServerClosed(t *testing.T) {
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
-	conns := connCounter(hs)
-	hs.Start()
-	defer hs.Close()
-	c := &http.Client{Transport: &kms.Transport{}}
-	defer c.CloseIdleConnections()
+	hs, conns := echoServer(t, false)
+	c := transportClient(t, &kms.Transport{})
 	for i := range 3 {
 		if status, _, err := post(t.Context(), c, hs.URL, "x"); err != nil || status != 200 {
 			t.Fatalf("call %d: %d %v", i, status, err)
@@ -221,8 +222,7 @@ func TestTransportDoesNotReuseWhatItMustNot(t *testing.T) {
 			}
 		}
 	})
-	c := &http.Client{Transport: &kms.Transport{}}
-	defer c.CloseIdleConnections()
+	c := transportClient(t, &kms.Transport{})
 	get := func(path string, readAll bool) (string, error) {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url+path, strings.NewReader("{}"))
 		resp, err := c.Do(req)
@@ -288,8 +288,7 @@ func TestTransportCancelAndTimeouts(t *testing.T) {
 	defer hs.Close()
 	defer close(release)
 	tr := &kms.Transport{}
-	c := &http.Client{Transport: tr}
-	defer c.CloseIdleConnections()
+	c := transportClient(t, tr)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
@@ -327,13 +326,9 @@ func TestTransportCancelAndTimeouts(t *testing.T) {
 }
 
 func TestTransportTLS(t *testing.T) {
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
-	conns := connCounter(hs)
-	hs.StartTLS()
-	defer hs.Close()
+	hs, conns := echoServer(t, true)
 	pool := hs.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-	c := &http.Client{Transport: &kms.Transport{TLS: &tls.Config{RootCAs: pool}}}
-	defer c.CloseIdleConnections()
+	c := transportClient(t, &kms.Transport{TLS: &tls.Config{RootCAs: pool}})
 	for i := range 3 {
 		if status, body, err := post(t.Context(), c, hs.URL+"/tls", "x"); err != nil || status != 200 || body != "POST /tls yes x" {
 			t.Fatalf("call %d: %d %q %v", i, status, body, err)
@@ -371,8 +366,7 @@ func TestTransportHandsOverWhatItDoesNotSend(t *testing.T) {
 		}
 		return nil, nil
 	}}
-	c := &http.Client{Transport: tr}
-	defer c.CloseIdleConnections()
+	c := transportClient(t, tr)
 
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, hs.URL+"/chunked", io.MultiReader(strings.NewReader("unknown "), strings.NewReader("length")))
 	req.Header.Set("X-Test", "yes")
