@@ -488,11 +488,13 @@ func collapseSpaces(s string) string {
 func canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string, presigned bool) []byte {
 	path, rawQuery := wireTarget(r)
 	query := canonicalQuery(rawQuery, presigned)
-	values := make([]string, len(signedHeaders))
+	// Room on the stack for the usual handful of signed headers.
+	values := make([]string, 0, 16)
 	n := len(r.Method) + len(path) + len(query) + len(payloadHash) + 5
-	for i, h := range signedHeaders {
-		values[i] = canonicalHeaderValue(r, h)
-		n += len(h) + 1 + len(values[i]) + 1 + len(h) + 1 // "h:v\n" and "h;"
+	for _, h := range signedHeaders {
+		v := canonicalHeaderValue(r, h)
+		values = append(values, v)
+		n += len(h) + 1 + len(v) + 1 + len(h) + 1 // "h:v\n" and "h;"
 	}
 	b := make([]byte, 0, n)
 	b = append(b, r.Method...)

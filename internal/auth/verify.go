@@ -120,7 +120,9 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Result, error) 
 	if d := v.now().Sub(t); d > v.maxSkew() || d < -v.maxSkew() {
 		return nil, fmt.Errorf("%w: request time %s", ErrRequestTimeTooSkewed, amzDate)
 	}
-	if sa.scope.date != t.Format(scopeDateLayout) {
+	// Formatted into an array on the stack: compared, not kept.
+	var date [len(scopeDateLayout)]byte
+	if sa.scope.date != string(t.AppendFormat(date[:0], scopeDateLayout)) {
 		return nil, fmt.Errorf("%w: credential date %s is not the request date", ErrAuthorizationHeaderMalformed, sa.scope.date)
 	}
 	if err := checkAllAmzHeadersSigned(r.Header, sa.signedHeaders); err != nil {
@@ -135,7 +137,8 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string) (*Result, error) 
 		if hashedBody, err = readBounded(bodyOf(r), r.ContentLength, maxHashedBody); err != nil {
 			return nil, err
 		}
-		payloadHash = sha256Hex(string(hashedBody))
+		sum := sha256.Sum256(hashedBody)
+		payloadHash = hex.EncodeToString(sum[:])
 	}
 	mode, err := payloadMode(payloadHash)
 	if err != nil {
@@ -286,10 +289,8 @@ func payloadMode(v string) (string, error) {
 	case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER":
 		return "", fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, v)
 	}
-	if len(v) == 64 {
-		if _, err := hex.DecodeString(v); err == nil {
-			return PayloadSignedSHA256, nil
-		}
+	if len(v) == 64 && strings.Trim(v, "0123456789abcdefABCDEF") == "" {
+		return PayloadSignedSHA256, nil // hex, as hex.DecodeString reads it
 	}
 	return "", fmt.Errorf("%w: %.80q", ErrInvalidContentSHA256, v)
 }
@@ -379,10 +380,11 @@ func noTrailer() http.Header { return nil }
 // is the announced length (-1: unknown); it only sizes the buffer, so a
 // body of the announced length is read into one allocation.
 func readBounded(body io.Reader, size, limit int64) ([]byte, error) {
-	b := make([]byte, 0, 512)
+	capacity := int64(512)
 	if size >= 0 && size <= limit {
-		b = make([]byte, 0, size+1) // +1: room to see EOF without growing
+		capacity = size + 1 // +1: room to see EOF without growing
 	}
+	b := make([]byte, 0, capacity)
 	lr := io.LimitReader(body, limit+1)
 	for {
 		n, err := lr.Read(b[len(b):cap(b)])

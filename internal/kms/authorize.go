@@ -172,41 +172,68 @@ func (g *grantRow) allows(op string, req *AuthRequest, names []string, preq poli
 	return true
 }
 
-// requestContext builds the condition keys of a KMS request.
+// requestContext builds the condition keys of a KMS request with
+// policy.AddKey, so that policy.Evaluate uses the map as it is rather than
+// building a lower-cased copy of it. The values are shared with req, not
+// copied: nothing writes to them.
 func requestContext(req *AuthRequest) map[string][]string {
-	c := make(map[string][]string, len(req.Context)+len(req.EncryptionContext)+8)
-	for k, v := range req.Context {
-		c[k] = slices.Clone(v)
+	// The single values share one array, each capped to its own element,
+	// so that they cost one allocation between them.
+	singles := make([]string, 0, 8+len(req.EncryptionContext))
+	one := func(v string) []string {
+		singles = append(singles, v)
+		return singles[len(singles)-1 : len(singles) : len(singles)]
 	}
-	set := func(k string, v ...string) {
+	// The store's own keys, with the names they are looked up by. Each
+	// replaces a value req.Context gives under the same spelling; under
+	// another spelling the values are merged, as any keys that differ only
+	// in case are.
+	type ownKey struct {
+		name, lower string
+		values      []string
+	}
+	var ownBuf [10]ownKey
+	own := ownBuf[:0]
+	set := func(name, lower string, v []string) {
 		if len(v) > 0 && v[0] != "" {
-			c[k] = v
+			own = append(own, ownKey{name, lower, v})
 		}
 	}
-	set("kms:CallerAccount", req.Caller.Account)
-	set("kms:ViaService", req.ViaService)
-	set("kms:KeySpec", KeySpecSymmetricDefault)
-	set("kms:KeyUsage", KeyUsageEncryptDecrypt)
-	set("kms:KeyOrigin", OriginAWSKMS)
+	set("kms:CallerAccount", "kms:calleraccount", one(req.Caller.Account))
+	set("kms:ViaService", "kms:viaservice", one(req.ViaService))
+	set("kms:KeySpec", "kms:keyspec", one(KeySpecSymmetricDefault))
+	set("kms:KeyUsage", "kms:keyusage", one(KeyUsageEncryptDecrypt))
+	set("kms:KeyOrigin", "kms:keyorigin", one(OriginAWSKMS))
+	var contextKeys []string
 	if len(req.EncryptionContext) > 0 {
-		keys := sortedKeys(req.EncryptionContext)
-		c["kms:EncryptionContextKeys"] = keys
-		for _, k := range keys {
-			name := "kms:EncryptionContext:" + k
-			c[name] = append(c[name], req.EncryptionContext[k])
-		}
+		contextKeys = sortedKeys(req.EncryptionContext)
+		// Not through set: the key "" is a value too.
+		own = append(own, ownKey{"kms:EncryptionContextKeys", "kms:encryptioncontextkeys", contextKeys})
 	}
 	if g := req.Grant; g != nil {
-		set("kms:GrantOperations", g.Operations...)
-		set("kms:GranteePrincipal", g.GranteePrincipal)
-		set("kms:RetiringPrincipal", g.RetiringPrincipal)
+		set("kms:GrantOperations", "kms:grantoperations", g.Operations)
+		set("kms:GranteePrincipal", "kms:granteeprincipal", one(g.GranteePrincipal))
+		set("kms:RetiringPrincipal", "kms:retiringprincipal", one(g.RetiringPrincipal))
 		switch {
 		case g.Constraints == nil:
 		case len(g.Constraints.EncryptionContextEquals) > 0:
-			set("kms:GrantConstraintType", "EncryptionContextEquals")
+			set("kms:GrantConstraintType", "kms:grantconstrainttype", one("EncryptionContextEquals"))
 		case len(g.Constraints.EncryptionContextSubset) > 0:
-			set("kms:GrantConstraintType", "EncryptionContextSubset")
+			set("kms:GrantConstraintType", "kms:grantconstrainttype", one("EncryptionContextSubset"))
 		}
+	}
+
+	c := make(map[string][]string, len(req.Context)+len(own)+len(contextKeys))
+	for k, v := range req.Context {
+		if !slices.ContainsFunc(own, func(o ownKey) bool { return o.name == k }) {
+			policy.AddKey(c, k, v)
+		}
+	}
+	for _, o := range own {
+		policy.AddKey(c, o.lower, o.values)
+	}
+	for _, k := range contextKeys {
+		policy.AddKey(c, "kms:encryptioncontext:"+k, one(req.EncryptionContext[k]))
 	}
 	return c
 }

@@ -2,6 +2,8 @@ package kms
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,4 +182,62 @@ func BenchmarkAuthorize(b *testing.B) {
 			}
 		}
 	})
+}
+
+// requestContext names its keys in lower case, as policy.Evaluate looks
+// them up, and gives what Evaluate's own lower-cased copy of the
+// differently spelled keys would: spellings merge, keys without values are
+// absent, and the store's keys replace a caller's of the same spelling.
+func TestRequestContext(t *testing.T) {
+	base := map[string][]string{"kms:calleraccount": {account}, "kms:keyspec": {KeySpecSymmetricDefault},
+		"kms:keyusage": {KeyUsageEncryptDecrypt}, "kms:keyorigin": {OriginAWSKMS}}
+	with := func(extra map[string][]string) map[string][]string {
+		m := maps.Clone(base)
+		maps.Copy(m, extra)
+		return m
+	}
+	caller := policy.Principal{Type: policy.PrincipalRoot, Account: account}
+	tests := []struct {
+		name string
+		req  AuthRequest
+		want map[string][]string
+	}{
+		{"no context", AuthRequest{Caller: caller}, base},
+		{"encryption context", AuthRequest{Caller: caller, EncryptionContext: map[string]string{"aws:s3:arn": "arn:aws:s3:::b/k"}},
+			with(map[string][]string{"kms:encryptioncontextkeys": {"aws:s3:arn"}, "kms:encryptioncontext:aws:s3:arn": {"arn:aws:s3:::b/k"}})},
+		{"encryption context keys that differ in case merge", AuthRequest{Caller: caller, EncryptionContext: map[string]string{"Dept": "a", "dept": "b"}},
+			with(map[string][]string{"kms:encryptioncontextkeys": {"Dept", "dept"}, "kms:encryptioncontext:dept": {"a", "b"}})},
+		{"the empty encryption context key", AuthRequest{Caller: caller, EncryptionContext: map[string]string{"": "v"}},
+			with(map[string][]string{"kms:encryptioncontextkeys": {""}, "kms:encryptioncontext:": {"v"}})},
+		{"via service", AuthRequest{Caller: caller, ViaService: "s3.eu-west-1.amazonaws.com"},
+			with(map[string][]string{"kms:viaservice": {"s3.eu-west-1.amazonaws.com"}})},
+		{"further keys that differ in case merge", AuthRequest{Caller: caller, Context: map[string][]string{"aws:SourceIp": {"10.0.0.1"}, "AWS:SOURCEIP": {"10.0.0.2"}}},
+			with(map[string][]string{"aws:sourceip": {"10.0.0.1", "10.0.0.2"}})},
+		{"further keys without values are absent", AuthRequest{Caller: caller, Context: map[string][]string{"kms:RequestAlias": {}, "kms:EncryptionAlgorithm": nil}},
+			base},
+		{"a further key merges with the encryption context", AuthRequest{Caller: caller, EncryptionContext: map[string]string{"k": "a"},
+			Context: map[string][]string{"kms:EncryptionContext:K": {"b"}}},
+			with(map[string][]string{"kms:encryptioncontextkeys": {"k"}, "kms:encryptioncontext:k": {"a", "b"}})},
+		{"a store key replaces the caller's of the same spelling", AuthRequest{Caller: caller, Context: map[string][]string{"kms:CallerAccount": {"999999999999"}}},
+			base},
+		{"a store key merges with the caller's of another spelling", AuthRequest{Caller: caller, Context: map[string][]string{"kms:calleraccount": {"999999999999"}}},
+			with(map[string][]string{"kms:calleraccount": {account, "999999999999"}})},
+		{"a store key without a value leaves the caller's", AuthRequest{Caller: caller, Context: map[string][]string{"kms:ViaService": {"s3.x"}}},
+			with(map[string][]string{"kms:viaservice": {"s3.x"}})},
+		{"a grant", AuthRequest{Caller: caller, Grant: &CreateGrantInput{GranteePrincipal: "arn:aws:iam::111122223333:user/bob",
+			Operations: []string{GrantDecrypt, GrantEncrypt}, Constraints: &GrantConstraints{EncryptionContextSubset: map[string]string{"a": "b"}}}},
+			with(map[string][]string{"kms:grantoperations": {GrantDecrypt, GrantEncrypt}, "kms:granteeprincipal": {"arn:aws:iam::111122223333:user/bob"},
+				"kms:grantconstrainttype": {"EncryptionContextSubset"}})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := requestContext(&tt.req)
+			for k, v := range got {
+				got[k] = slices.Sorted(slices.Values(v)) // a copy: v may be the request's
+			}
+			if !maps.EqualFunc(got, tt.want, slices.Equal) {
+				t.Errorf("requestContext =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
 }

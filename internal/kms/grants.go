@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -681,5 +680,10 @@ func principalName(p policy.Principal) string {
 
 // sortedKeys returns the keys of a context in bytewise order.
 func sortedKeys(ec map[string]string) []string {
-	return slices.Sorted(maps.Keys(ec))
+	keys := make([]string, 0, len(ec))
+	for k := range ec {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

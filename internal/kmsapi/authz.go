@@ -61,7 +61,7 @@ func (h *handler) callerOf(p auth.Principal) caller {
 	if p.UserName == "" {
 		return caller{
 			principal:   policy.Principal{Type: policy.PrincipalRoot, Account: p.AccountID, ARN: p.ARN, UserID: p.AccountID},
-			policies:    []*policy.Policy{h.adminPolicy},
+			policies:    h.adminPolicies,
 			accessKeyID: p.AccessKeyID,
 		}
 	}

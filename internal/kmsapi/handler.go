@@ -57,16 +57,18 @@ const MaxRequestBody = 1 << 20
 const contentType = "application/x-amz-json-1.1"
 
 type handler struct {
-	cfg         Config
-	calls       *prometheus.CounterVec
-	adminPolicy *policy.Policy // the identity policy of the account root
-	audit       *auditLog      // nil without Config.Audit
+	cfg   Config
+	calls *prometheus.CounterVec
+	// adminPolicies are the identity policies of the account root,
+	// shared by its calls (nothing modifies them).
+	adminPolicies []*policy.Policy
+	audit         *auditLog // nil without Config.Audit
 }
 
 // New returns the root handler: GET /health/live, /health/ready, /metrics
 // and the KMS API on POST /, wrapped in the httpx chain.
 func New(cfg Config) http.Handler {
-	h := &handler{cfg: cfg, adminPolicy: kms.AdministratorPolicy(),
+	h := &handler{cfg: cfg, adminPolicies: []*policy.Policy{kms.AdministratorPolicy()},
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coffer_kms_calls_total",
 			Help: "KMS API calls by operation and result (Success or the AWS exception name).",

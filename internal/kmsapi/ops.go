@@ -217,9 +217,12 @@ func (h *handler) execute(ctx context.Context, c caller, req Request) (any, erro
 		if keySpec == "" {
 			keySpec = r.CustomerMasterKeySpec
 		}
+		// A copy to point to: taking c's address would move c to the heap
+		// on every call.
+		principal := c.principal
 		m, err := st.CreateKey(ctx, kms.CreateKeyInput{Description: r.Description, Policy: r.Policy, Tags: r.Tags,
 			KeySpec: keySpec, KeyUsage: r.KeyUsage, Origin: r.Origin,
-			Caller: &c.principal, CallerPolicies: c.policies, BypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck})
+			Caller: &principal, CallerPolicies: c.policies, BypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck})
 		if err != nil {
 			return nil, err
 		}

@@ -239,3 +239,77 @@ func TestUnknownOperatorFailsClosed(t *testing.T) {
 		t.Errorf("Deny with unknown operator: %v, want ExplicitDeny", d.Outcome)
 	}
 }
+
+// A context named with AddKey decides as the same context named in any
+// case: keys that differ only in case merge, keys without values are absent.
+func TestContextKeysMergeAcrossCase(t *testing.T) {
+	user := Principal{Type: PrincipalUser, Account: "111122223333", ARN: "arn:aws:iam::111122223333:user/alice", Username: "alice"}
+	tests := []struct {
+		name    string
+		cond    string
+		context ctx
+		want    bool
+	}{
+		{"colliding keys merge: both values present", `{"ForAnyValue:StringEquals":{"a:k":"x"}}`,
+			ctx{"A:K": {"w"}, "a:K": {"x"}}, true},
+		{"colliding keys merge: every value checked", `{"ForAllValues:StringEquals":{"a:k":"x"}}`,
+			ctx{"A:K": {"w"}, "a:k": {"x"}}, false},
+		{"colliding keys merge: no longer single-valued", `{"StringEquals":{"a:v":"${a:k}"}}`,
+			ctx{"A:K": {"x"}, "a:k": {"x"}, "a:v": {"x"}}, false},
+		{"a key without values is absent", `{"Null":{"a:k":"true"}}`, ctx{"A:K": {}}, true},
+		{"a key without values does not hide its other spelling", `{"StringEquals":{"a:k":"x"}}`,
+			ctx{"A:K": {}, "a:k": {"x"}}, true},
+		{"non-ASCII keys lower-case rune by rune", `{"StringEquals":{"a:ÄÖ":"x"}}`, ctx{"A:äÖ": {"x"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(condPolicy(Version2012, tt.cond)), KindIdentity)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			added := ctx{}
+			for k, v := range tt.context {
+				AddKey(added, k, v)
+			}
+			for k := range added {
+				if toLower(k) != k {
+					t.Errorf("AddKey named %q: not lower-case", k)
+				}
+			}
+			for _, c := range []ctx{tt.context, added} {
+				d := Evaluate(Request{Principal: user, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: c},
+					Set{Kind: KindIdentity, Policies: []*Policy{p}})
+				if got := d.Allowed(); got != tt.want {
+					t.Errorf("condition %s with %q: got %v, want %v (%+v)", tt.cond, c, got, tt.want, d)
+				}
+			}
+		})
+	}
+}
+
+// AddKey keeps invalid UTF-8 bytes (strings.ToLower would make every one
+// U+FFFD and so merge keys that differ).
+func TestAddKeyKeepsInvalidBytes(t *testing.T) {
+	c := ctx{}
+	AddKey(c, "A:K\xff", []string{"a"})
+	AddKey(c, "a:k\xfe", []string{"b"})
+	if len(c) != 2 || len(c["a:k\xff"]) != 1 || len(c["a:k\xfe"]) != 1 {
+		t.Errorf("got %q, want a:k\\xff and a:k\\xfe apart", c)
+	}
+}
+
+// AddKey keeps the slices it is given and never writes to them, not even
+// to their spare capacity, when it merges.
+func TestAddKeyDoesNotWriteToValues(t *testing.T) {
+	first := make([]string, 1, 4)
+	first[0] = "a"
+	c := ctx{}
+	AddKey(c, "A:K", first)
+	AddKey(c, "a:k", []string{"b"})
+	if got := c["a:k"]; len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Errorf("merged values %q, want [a b]", got)
+	}
+	if spare := first[:2]; spare[1] != "" {
+		t.Errorf("AddKey wrote %q past the end of a caller's slice", spare[1])
+	}
+}

@@ -14,8 +14,26 @@ type Request struct {
 	// lookup is case-insensitive, values are case-sensitive. A key with no
 	// values is absent. aws:username, aws:userid, aws:PrincipalAccount,
 	// aws:PrincipalArn and aws:PrincipalType are filled in from Principal
-	// unless present.
+	// unless present. Evaluate does not modify the map or its values; it
+	// uses a map whose keys are all lower-case (see [AddKey]) as it is, and
+	// merges the keys of any other that differ only in case into a copy.
 	Context map[string][]string
+}
+
+// AddKey adds a condition key's values to c under the name Evaluate looks
+// key up by (lower-cased rune by rune, as strings.ToLower does, except that
+// invalid UTF-8 bytes stay as they are), after any values already there.
+// Keys without values are left out. values is kept, not copied; a merge
+// appends to a copy, so that no slice AddKey is given is ever written to.
+func AddKey(c map[string][]string, key string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	key = toLower(key)
+	if have := c[key]; len(have) > 0 {
+		values = append(have[:len(have):len(have)], values...)
+	}
+	c[key] = values
 }
 
 // Set is a group of policies of one kind, evaluated together.
@@ -106,19 +124,28 @@ func (d Decision) Decider() string {
 //     a cross-account one needs both. Anonymous and service callers have no
 //     identity side: only resource policies grant them anything.
 func Evaluate(req Request, sets ...Set) Decision {
-	ctx := newEvalContext(req)
+	var ctx evalContext
+	ctx.init(req)
 	p := req.Principal
 
+	// grant is what the Allows of resource set sets[set] give. It names the
+	// set by index, not by a copy, so that the caller's sets need not move
+	// to the heap with resources.
 	type grant struct {
-		set       Set
+		set       int
 		direct    []StatementRef
 		delegated []StatementRef
 	}
-	var denies, identityAllows []StatementRef
-	var resources []grant
+	// The lists start in arrays on the stack, large enough for most
+	// requests, and the Decision gets its own copy of the statements it
+	// reports. (A grant's lists are on the heap: a stack array they pointed
+	// to would escape with resources if that outgrew its array.)
+	var denyBuf, identityBuf, refBuf [4]StatementRef
+	var resourceBuf [2]grant
+	denies, identityAllows, resources := denyBuf[:0], identityBuf[:0], resourceBuf[:0]
 	boundaryDenied := false
-	for _, set := range sets {
-		g := grant{set: set}
+	for n, set := range sets {
+		g := grant{set: n}
 		for _, pol := range set.Policies {
 			if pol == nil {
 				continue
@@ -132,7 +159,7 @@ func Evaluate(req Request, sets ...Set) Decision {
 				if misplaced && st.effect == Allow {
 					continue
 				}
-				applies, delegated := st.applies(set.Kind, ctx)
+				applies, delegated := st.applies(set.Kind, &ctx)
 				if !applies {
 					continue
 				}
@@ -161,24 +188,27 @@ func Evaluate(req Request, sets ...Set) Decision {
 		}
 	}
 	if len(denies) > 0 {
-		return Decision{Outcome: ExplicitDeny, Statements: denies, Reason: "explicit deny"}
+		return Decision{Outcome: ExplicitDeny, Statements: statements(denies), Reason: "explicit deny"}
 	}
 	if boundaryDenied {
 		return Decision{Reason: "no permissions boundary allows the request"}
 	}
 	identityAllow := len(identityAllows) > 0 || p.Type == PrincipalRoot
-	grantedBy := func(g grant) ([]StatementRef, bool) {
-		refs := g.direct
+	grants := func(g grant) bool {
+		return len(g.direct) > 0 || identityAllow && len(g.delegated) > 0
+	}
+	appendGranted := func(refs []StatementRef, g grant) []StatementRef {
+		refs = append(refs, g.direct...)
 		if identityAllow {
-			refs = append(refs[:len(refs):len(refs)], g.delegated...)
+			refs = append(refs, g.delegated...)
 		}
-		return refs, len(refs) > 0
+		return refs
 	}
 	sameAccount := func(s Set) bool {
 		return s.Owner == "" || s.Owner == p.Account || p.Type == PrincipalAnonymous || p.Type == PrincipalService
 	}
-	allowed := func(refs ...StatementRef) Decision {
-		d := Decision{Outcome: Allowed, Statements: refs}
+	allowed := func(refs []StatementRef) Decision {
+		d := Decision{Outcome: Allowed, Statements: statements(refs)}
 		if len(identityAllows) == 0 && p.Type == PrincipalRoot {
 			d.Reason = "the account's root user holds every permission of its account"
 		}
@@ -186,19 +216,22 @@ func Evaluate(req Request, sets ...Set) Decision {
 	}
 	if len(resources) == 0 {
 		if identityAllow {
-			return allowed(identityAllows...)
+			return allowed(identityAllows)
 		}
 		return Decision{Reason: "no identity policy allows the request"}
 	}
 
-	var refs []StatementRef
+	refs := refBuf[:0]
+	if identityAllow {
+		refs = append(refs, identityAllows...)
+	}
 	required, optional, optionalOK := false, false, false
 	reason := "no identity or resource policy allows the request"
 	for _, g := range resources {
-		granted, ok := grantedBy(g)
-		same := sameAccount(g.set)
+		ok := grants(g)
+		same := sameAccount(sets[g.set])
 		named := len(g.direct)+len(g.delegated) > 0
-		if g.set.Required {
+		if sets[g.set].Required {
 			required = true
 			switch {
 			case !ok && len(g.delegated) > 0:
@@ -208,14 +241,14 @@ func Evaluate(req Request, sets ...Set) Decision {
 			case !same && !identityAllow:
 				return Decision{Reason: "cross-account request: the caller's identity policies do not allow it"}
 			}
-			refs = append(refs, granted...)
+			refs = appendGranted(refs, g)
 			continue
 		}
 		optional = true
 		switch {
 		case same && (ok || identityAllow), !same && ok && identityAllow:
 			optionalOK = true
-			refs = append(refs, granted...)
+			refs = appendGranted(refs, g)
 		case !same && named && !identityAllow:
 			reason = "cross-account request: the caller's identity policies do not allow it"
 		case !same && identityAllow:
@@ -230,10 +263,16 @@ func Evaluate(req Request, sets ...Set) Decision {
 	if !required && !optional {
 		return Decision{Reason: "no policy allows the request"}
 	}
-	if identityAllow {
-		refs = append(identityAllows, refs...)
+	return allowed(refs)
+}
+
+// statements returns a Decision's own copy of refs, nil when there are
+// none: Evaluate builds its lists in arrays on its stack.
+func statements(refs []StatementRef) []StatementRef {
+	if len(refs) == 0 {
+		return nil
 	}
-	return allowed(refs...)
+	return append([]StatementRef(nil), refs...)
 }
 
 // applies reports whether a statement matches the request, ignoring its
@@ -247,11 +286,11 @@ func (st *statement) applies(kind Kind, ctx *evalContext) (applies, delegated bo
 		switch {
 		case st.principal != nil:
 			var ok bool
-			if ok, delegated = st.principal.matchPrincipal(ctx.identities); !ok {
+			if ok, delegated = st.principal.matchPrincipal(ctx.identities()); !ok {
 				return false, false
 			}
 		case st.notPrincipal != nil:
-			if !st.notPrincipal.matchNotPrincipal(ctx.identities) {
+			if !st.notPrincipal.matchNotPrincipal(ctx.identities()) {
 				return false, false
 			}
 		default:
@@ -310,38 +349,42 @@ func (st *statement) matchResources(resource chars, ctx *evalContext) (matched, 
 // evalContext is a request prepared for evaluation: the action
 // lower-cased, the condition keys indexed by their lower-cased names (the
 // request's own map when its keys already are) and the principal's names
-// listed once.
+// listed once. Evaluate keeps it on its stack.
 type evalContext struct {
-	req        Request
-	keys       map[string][]string
-	action     chars
-	resource   chars
-	identities []identity
-	// principalKeys backs the principal's condition keys (aws:username, …)
-	// so that looking one up allocates nothing.
+	req      Request
+	keys     map[string][]string
+	action   chars
+	resource chars
+	// ids[:nids] are the principal's names; principalKeys backs the
+	// principal's condition keys (aws:username, …). Both are arrays, not
+	// slices of the context's own memory, so that it can stay on the
+	// stack, and neither allocates.
+	ids           [5]identity
+	nids          int
 	principalKeys [5][1]string
 }
 
-func newEvalContext(req Request) *evalContext {
-	ctx := &evalContext{req: req, keys: req.Context,
-		action: charsOf(toLower(req.Action)), resource: charsOf(req.Resource), identities: req.Principal.identities()}
+func (ctx *evalContext) init(req Request) {
+	ctx.req, ctx.keys = req, req.Context
+	ctx.action, ctx.resource = charsOf(toLower(req.Action)), charsOf(req.Resource)
+	ctx.ids, ctx.nids = req.Principal.identities()
 	for k := range req.Context {
-		if toLower(k) != k {
+		if lowerPrefix(k) != len(k) {
 			ctx.keys = lowerKeys(req.Context)
 			break
 		}
 	}
-	return ctx
 }
 
-// lowerKeys merges the keys that differ only in case, without the empty ones.
+// identities are the names the principal is known by.
+func (ctx *evalContext) identities() []identity { return ctx.ids[:ctx.nids] }
+
+// lowerKeys merges the keys that differ only in case, without the empty
+// ones.
 func lowerKeys(c map[string][]string) map[string][]string {
 	keys := make(map[string][]string, len(c))
 	for k, v := range c {
-		if len(v) > 0 {
-			lk := toLower(k)
-			keys[lk] = append(keys[lk], v...)
-		}
+		AddKey(keys, k, v)
 	}
 	return keys
 }

@@ -380,3 +380,25 @@ func TestMisplacedPoliciesNeverGrant(t *testing.T) {
 		t.Errorf("unknown set kind: %v, want ImplicitDeny", d.Outcome)
 	}
 }
+
+func TestRootARN(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Principal
+		want string
+	}{
+		{"root's own ARN", rootA, "arn:aws:iam::" + acctA + ":root"},
+		{"root in another partition", Principal{Type: PrincipalRoot, Account: acctA, ARN: "arn:aws-cn:iam::" + acctA + ":root"}, "arn:aws-cn:iam::" + acctA + ":root"},
+		{"root with an empty partition", Principal{Type: PrincipalRoot, Account: acctA, ARN: "arn::iam::" + acctA + ":root"}, "arn:aws:iam::" + acctA + ":root"},
+		{"root with another account's ARN", Principal{Type: PrincipalRoot, Account: acctA, ARN: "arn:aws:iam::" + acctB + ":root"}, "arn:aws:iam::" + acctA + ":root"},
+		{"root without an ARN", Principal{Type: PrincipalRoot, Account: acctA}, "arn:aws:iam::" + acctA + ":root"},
+		{"user", alice, "arn:aws:iam::" + acctA + ":root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.rootARN(); got != tt.want {
+				t.Errorf("rootARN = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -54,7 +54,9 @@ func FuzzEvaluate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, resPat, res, actPat, act, op, condVal, ctxVal string) {
 		tr, err := parseTemplate(resPat, true)
 		if err == nil {
-			p, ok := tr.resolve(newEvalContext(Request{Principal: alice}))
+			var ctx evalContext
+			ctx.init(Request{Principal: alice})
+			p, ok := tr.resolve(&ctx)
 			if ok {
 				got := p.match(res, matchARNSegments, false)
 				if !strings.ContainsAny(resPat, "*?$") && got != (resPat == res) {
@@ -80,8 +82,9 @@ func FuzzEvaluate(f *testing.F) {
 		}
 		c.key = "a:k"
 		c.values = []template{tc}
-		ec := newEvalContext(Request{Principal: alice, Context: map[string][]string{"a:k": {ctxVal}}})
-		if _, ok := c.eval(ec); !ok {
+		var ec evalContext
+		ec.init(Request{Principal: alice, Context: map[string][]string{"a:k": {ctxVal}}})
+		if _, ok := c.eval(&ec); !ok {
 			t.Fatalf("operator %q parsed but did not evaluate", op)
 		}
 	})

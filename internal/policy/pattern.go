@@ -301,10 +301,7 @@ func (c chars) hasLiteral(i int, lit string) bool {
 // toLower lower-cases s rune by rune, as strings.ToLower does, but keeps
 // invalid bytes as they are (strings.ToLower would make them U+FFFD).
 func toLower(s string) string {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
-		i++
-	}
+	i := lowerPrefix(s)
 	if i == len(s) {
 		return s
 	}
@@ -320,6 +317,26 @@ func toLower(s string) string {
 		i += n
 	}
 	return string(b)
+}
+
+// lowerPrefix returns the length of the longest prefix of s that toLower
+// leaves as it is: len(s) when s is lower-case already.
+func lowerPrefix(s string) int {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			if 'A' <= s[i] && s[i] <= 'Z' {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.ToLower(r) != r {
+			return i
+		}
+		i += n
+	}
+	return len(s)
 }
 
 // matchMode selects how wildcards treat colons.

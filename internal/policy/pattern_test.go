@@ -86,8 +86,9 @@ func TestPatternVariableValuesAreLiteral(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := newEvalContext(Request{Principal: Principal{Type: PrincipalUser, Username: tt.user}})
-			p, ok := tmpl.resolve(ctx)
+			var ctx evalContext
+			ctx.init(Request{Principal: Principal{Type: PrincipalUser, Username: tt.user}})
+			p, ok := tmpl.resolve(&ctx)
 			if !ok {
 				t.Fatal("variable not resolved")
 			}
@@ -95,5 +96,14 @@ func TestPatternVariableValuesAreLiteral(t *testing.T) {
 				t.Errorf("%v matching %q = %v, want %v", p, tt.resource, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLowerPrefix(t *testing.T) {
+	for _, s := range []string{"", "kms:callerarn", "kms:CallerArn", "aws:s3:arn", "ä", "Ä", "aÄ", "x\xff", "X\xff", "\xffA",
+		"\u212a", "\U0001d400", "\xef\xbf\xbd", "\xed\xa0\x80A", "ǅ"} {
+		if got, want := lowerPrefix(s) == len(s), toLower(s) == s; got != want {
+			t.Errorf("%q: lowerPrefix says lower-case %v, toLower %v", s, got, want)
+		}
 	}
 }

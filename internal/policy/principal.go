@@ -74,7 +74,31 @@ func (p Principal) partition() string {
 }
 
 func (p Principal) rootARN() string {
+	// A root user's ARN usually is this very string: reuse it rather than
+	// build a copy on every evaluation.
+	if p.Type == PrincipalRoot && p.hasRootARN() {
+		return p.ARN
+	}
 	return "arn:" + p.partition() + ":iam::" + p.Account + ":root"
+}
+
+// hasRootARN reports whether p.ARN is "arn:PARTITION:iam::ACCOUNT:root"
+// for p's account and a non-empty partition.
+func (p Principal) hasRootARN() bool {
+	rest, ok := strings.CutPrefix(p.ARN, "arn:")
+	if !ok {
+		return false
+	}
+	partition, rest, ok := strings.Cut(rest, ":")
+	if !ok || partition == "" {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, "iam::")
+	if !ok {
+		return false
+	}
+	account, ok := strings.CutSuffix(rest, ":root")
+	return ok && account == p.Account
 }
 
 // AssumedRoleARN is the role an assumed-role session belongs to: RoleARN
@@ -113,44 +137,49 @@ type identity struct {
 	account bool
 }
 
-// identities lists every name a policy's Principal may use for p.
-func (p Principal) identities() []identity {
+// identities lists every name a policy's Principal may use for p: at most
+// five, in an array so that listing them allocates nothing.
+func (p Principal) identities() (ids [5]identity, n int) {
+	add := func(id identity) {
+		ids[n] = id
+		n++
+	}
 	switch p.Type {
 	case PrincipalAnonymous:
-		return []identity{{kind: ""}}
+		add(identity{kind: ""})
+		return ids, n
 	case PrincipalService:
 		// A service (cloudfront.amazonaws.com), or a principal of a
 		// service known by an ARN and canonical user ID (a CloudFront
 		// origin access identity).
-		var ids []identity
 		if p.Service != "" {
-			ids = append(ids, identity{kind: "Service", value: p.Service})
+			add(identity{kind: "Service", value: p.Service})
 		}
 		if p.ARN != "" {
-			ids = append(ids, identity{kind: "AWS", value: p.ARN})
+			add(identity{kind: "AWS", value: p.ARN})
 		}
 		if p.CanonicalUser != "" {
-			ids = append(ids, identity{kind: "CanonicalUser", value: p.CanonicalUser})
+			add(identity{kind: "CanonicalUser", value: p.CanonicalUser})
 		}
-		return ids
+		return ids, n
 	}
-	ids := []identity{{kind: "AWS", value: p.rootARN(), account: p.Type != PrincipalRoot}}
+	add(identity{kind: "AWS", value: p.rootARN(), account: p.Type != PrincipalRoot})
 	switch p.Type {
 	case PrincipalUser, PrincipalFederatedUser:
-		ids = append(ids, identity{kind: "AWS", value: p.ARN})
+		add(identity{kind: "AWS", value: p.ARN})
 	case PrincipalAssumedRole:
 		if role := p.AssumedRoleARN(); role != "" {
-			ids = append(ids, identity{kind: "AWS", value: role})
+			add(identity{kind: "AWS", value: role})
 		}
-		ids = append(ids, identity{kind: "AWS", value: p.ARN})
+		add(identity{kind: "AWS", value: p.ARN})
 	}
 	if p.CanonicalUser != "" {
-		ids = append(ids, identity{kind: "CanonicalUser", value: p.CanonicalUser, account: p.Type != PrincipalRoot})
+		add(identity{kind: "CanonicalUser", value: p.CanonicalUser, account: p.Type != PrincipalRoot})
 	}
 	if p.Federated != "" {
-		ids = append(ids, identity{kind: "Federated", value: p.Federated})
+		add(identity{kind: "Federated", value: p.Federated})
 	}
-	return ids
+	return ids, n
 }
 
 // principalSpec is a parsed Principal or NotPrincipal element.
