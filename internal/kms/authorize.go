@@ -185,9 +185,8 @@ func requestContext(req *AuthRequest) map[string][]string {
 		return singles[len(singles)-1 : len(singles) : len(singles)]
 	}
 	// The store's own keys, with the names they are looked up by. Each
-	// replaces a value req.Context gives under the same spelling; under
-	// another spelling the values are merged, as any keys that differ only
-	// in case are.
+	// replaces what req.Context gives under any spelling of its name: a
+	// fact of the call is never widened by a caller-supplied value.
 	type ownKey struct {
 		name, lower string
 		values      []string
@@ -225,7 +224,7 @@ func requestContext(req *AuthRequest) map[string][]string {
 
 	c := make(map[string][]string, len(req.Context)+len(own)+len(contextKeys))
 	for k, v := range req.Context {
-		if !slices.ContainsFunc(own, func(o ownKey) bool { return o.name == k }) {
+		if !slices.ContainsFunc(own, func(o ownKey) bool { return strings.EqualFold(o.name, k) }) {
 			policy.AddKey(c, k, v)
 		}
 	}
