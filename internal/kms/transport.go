@@ -33,6 +33,10 @@ import (
 // Proxy sends to a proxy, go through a net/http Transport with the same
 // settings.
 //
+// Idle connections are checked when they are taken, not watched: one the
+// server closed waits (in CLOSE_WAIT) until a request tries it and moves on
+// to the next, or until CloseIdleConnections.
+//
 // The zero value is usable: no proxy, Go's TLS defaults, no timeouts
 // beyond the request's context, 128 idle connections kept for 90 s.
 type Transport struct {
@@ -317,8 +321,9 @@ func (e *staleConnError) Error() string { return e.err.Error() }
 func (e *staleConnError) Unwrap() error { return e.err }
 
 // exchange writes req on c and reads the response head. The response's
-// body reads from c; c goes back to the pool once the body is read to its
-// end and closed, and is closed otherwise. On error the caller closes c.
+// body reads from c; c goes back to the pool when the body is read to its
+// end, and is closed if the body is closed before. On error the caller
+// closes c.
 func (t *Transport) exchange(req *http.Request, c *transportConn, body []byte) (*http.Response, error) {
 	ctx := req.Context()
 	// A cancelled context interrupts a blocked write or read; the
