@@ -33,9 +33,9 @@ import (
 // Proxy sends to a proxy, go through a net/http Transport with the same
 // settings.
 //
-// Idle connections are checked when they are taken, not watched: one the
-// server closed waits (in CLOSE_WAIT) until a request tries it and moves on
-// to the next, or until CloseIdleConnections.
+// Idle connections are not watched: one the server closed is found out
+// when a request tries it (and moves on to the next), or closed by a sweep
+// once it has been idle for IdleConnTimeout.
 //
 // The zero value is usable: no proxy, Go's TLS defaults, no timeouts
 // beyond the request's context, 128 idle connections kept for 90 s.
@@ -62,6 +62,7 @@ type Transport struct {
 
 	mu       sync.Mutex
 	idle     map[string][]*transportConn // by connKey, most recently used last
+	sweep    *time.Timer                 // closes expired idle connections; nil: none pending
 	fallback *http.Transport
 }
 
@@ -196,6 +197,10 @@ func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle, fallback := t.idle, t.fallback
 	t.idle = nil
+	if t.sweep != nil {
+		t.sweep.Stop()
+		t.sweep = nil
+	}
 	t.mu.Unlock()
 	for _, conns := range idle {
 		for _, c := range conns {
@@ -306,9 +311,44 @@ func (t *Transport) put(c *transportConn) {
 		}
 		t.idle[c.key] = append(t.idle[c.key], c)
 		c = nil
+		if t.sweep == nil {
+			t.sweep = time.AfterFunc(t.idleTime(), t.sweepIdle)
+		}
 	}
 	t.mu.Unlock()
 	if c != nil {
+		c.net.Close()
+	}
+}
+
+// sweepIdle closes the idle connections that have expired, and comes back
+// while any are left: a server idle for long keeps no sockets open.
+func (t *Transport) sweepIdle() {
+	now := time.Now()
+	var expired []*transportConn
+	t.mu.Lock()
+	t.sweep = nil
+	for key, conns := range t.idle {
+		kept := conns[:0]
+		for _, c := range conns {
+			if now.Sub(c.idleFrom) >= t.idleTime() {
+				expired = append(expired, c)
+			} else {
+				kept = append(kept, c)
+			}
+		}
+		clear(conns[len(kept):])
+		if len(kept) == 0 {
+			delete(t.idle, key)
+		} else {
+			t.idle[key] = kept
+			if t.sweep == nil {
+				t.sweep = time.AfterFunc(t.idleTime(), t.sweepIdle)
+			}
+		}
+	}
+	t.mu.Unlock()
+	for _, c := range expired {
 		c.net.Close()
 	}
 }

@@ -114,6 +114,29 @@ func TestTransportReusesUnderAClientTimeout(t *testing.T) {
 	}
 }
 
+// TestTransportSweepsIdleConnections: a connection idle for longer than
+// IdleConnTimeout is closed without a request coming to find it.
+func TestTransportSweepsIdleConnections(t *testing.T) {
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(echo))
+	closed := make(chan struct{}, 1)
+	hs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	hs.Start()
+	defer hs.Close()
+	c := transportClient(t, &kms.Transport{IdleConnTimeout: 50 * time.Millisecond})
+	if status, _, err := post(t.Context(), c, hs.URL, "x"); err != nil || status != 200 {
+		t.Fatalf("%d %v", status, err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle connection was still open 5 s after its 50 ms IdleConnTimeout")
+	}
+}
+
 func TestTransportConcurrentCallsKeepTheirConnections(t *testing.T) {
 	hs, conns := echoServer(t, false)
 	c := transportClient(t, &kms.Transport{MaxIdleConns: 4})
