@@ -1,0 +1,36 @@
+// Package aesgcm is AES-256-GCM for the object data path: crypto/cipher's
+// GCM, or, on amd64 CPUs with AVX-512, VAES and VPCLMULQDQ, an
+// implementation that encrypts 16 blocks and folds 16 blocks into the
+// GHASH per step in 512-bit registers (Go's standard library has no such
+// path; its AES-NI GCM decrypted at about a third of the speed on the
+// machine of docs/benchmarks.md, issue 4). Both produce the same bytes: the
+// tests compare them on every length up to several packages, and fuzz the
+// comparison.
+//
+// Only the bulk of a message takes the vector path; the AAD, a message's
+// last partial 256 bytes and the length block go through the same
+// assembly, right-aligned in a zero-filled 256-byte block (zero blocks add
+// nothing to a GHASH). Open checks the tag before it decrypts, so a
+// message that does not authenticate yields no plaintext at all.
+package aesgcm
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+)
+
+// KeySize is the key size of AES-256.
+const KeySize = 32
+
+// New returns AES-256-GCM under key with a 12-byte nonce and a 16-byte
+// tag, the accelerated implementation where the CPU has it.
+func New(key []byte) (cipher.AEAD, error) {
+	if len(key) == KeySize && accelerated {
+		return newVector(key), nil
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
