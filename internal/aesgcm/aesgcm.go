@@ -2,16 +2,18 @@
 // GCM, or, on amd64 CPUs with AVX-512, VAES and VPCLMULQDQ, an
 // implementation that encrypts 16 blocks and folds 16 blocks into the
 // GHASH per step in 512-bit registers (Go's standard library has no such
-// path; its AES-NI GCM decrypted at about a third of the speed on the
-// machine of docs/benchmarks.md, issue 4). Both produce the same bytes: the
-// tests compare them on every length up to several packages, and fuzz the
-// comparison.
+// path; its AES-NI GCM ran at less than half the speed on the machine of
+// docs/benchmarks.md, issue 4). Both produce the same bytes: the tests
+// compare them on every length up to several chunks and around the
+// package size, and fuzz the comparison.
 //
-// Only the bulk of a message takes the vector path; the AAD, a message's
-// last partial 256 bytes and the length block go through the same
-// assembly, right-aligned in a zero-filled 256-byte block (zero blocks add
-// nothing to a GHASH). Open checks the tag before it decrypts, so a
-// message that does not authenticate yields no plaintext at all.
+// Seal encrypts the whole 256-byte chunks, then hashes them; Open hashes
+// and decrypts each chunk in one pass (open_amd64.s, the AES rounds
+// interleaved with the multiplications) and, as crypto/cipher does,
+// clears the plaintext if the tag does not match. The AAD, a message's
+// last partial chunk and the length block go through the same assembly,
+// right-aligned in a zero-filled chunk (zero blocks add nothing to a
+// GHASH).
 package aesgcm
 
 import (

@@ -13,7 +13,7 @@ import (
 
 // accelerated reports whether the CPU (and the OS, which must save the
 // AVX-512 state) supports the vector implementation.
-var accelerated = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL &&
+var accelerated = cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL &&
 	cpu.X86.HasAVX512VAES && cpu.X86.HasAVX512VPCLMULQDQ && cpu.X86.HasPCLMULQDQ
 
 const (
@@ -37,6 +37,12 @@ func ctr16(rk *[240]byte, ctr *[16]byte, dst, src *byte, n int)
 
 //go:noescape
 func ghash16(acc *[16]byte, htab *[16][16]byte, src *byte, n int)
+
+// openStitched (open_amd64.s) is ghash16 over src and ctr16 from src into
+// dst in one pass, the two interleaved; ctr is left as it was.
+//
+//go:noescape
+func openStitched(rk *[240]byte, htab *[16][16]byte, acc, ctr *[16]byte, dst, src *byte, n int)
 
 var errOpen = errors.New("cipher: message authentication failed")
 
@@ -102,12 +108,24 @@ func (g *vectorGCM) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
 	if inexactOverlap(out, ciphertext) {
 		panic("crypto/cipher: invalid buffer overlap")
 	}
-	want := g.tag(nonce, ct, ad)
+	// The whole chunks are hashed and decrypted in one pass, so the
+	// plaintext exists before the tag is checked; it is cleared if the
+	// check fails, as crypto/cipher does.
+	var acc, ctr [16]byte
+	g.ghash(&acc, ad)
+	copy(ctr[:], nonce)
+	ctr[15] = 2
+	n := len(ct) / chunk
+	if n > 0 {
+		openStitched(&g.rk, &g.htab, &acc, &ctr, &out[0], &ct[0], n)
+	}
+	g.ghash(&acc, ct[n*chunk:])
+	g.cryptFrom(out[n*chunk:], ct[n*chunk:], &ctr, n)
+	want := g.finish(&acc, nonce, len(ct), len(ad))
 	if subtle.ConstantTimeCompare(want[:], tag) != 1 {
 		clear(out)
 		return nil, errOpen
 	}
-	g.crypt(out, ct, nonce)
 	return ret, nil
 }
 
@@ -119,15 +137,22 @@ func (g *vectorGCM) crypt(dst, src, nonce []byte) {
 	n := len(src) / chunk
 	if n > 0 {
 		ctr16(&g.rk, &ctr, &dst[0], &src[0], n)
-		count := binary.BigEndian.Uint32(ctr[12:]) + uint32(16*n)
-		binary.BigEndian.PutUint32(ctr[12:], count)
 	}
-	if rest := src[n*chunk:]; len(rest) > 0 {
-		var ks [chunk]byte
-		ctr16(&g.rk, &ctr, &ks[0], &ks[0], 1)
-		subtle.XORBytes(dst[n*chunk:], rest, ks[:len(rest)])
-		clear(ks[:])
+	g.cryptFrom(dst[n*chunk:], src[n*chunk:], &ctr, n)
+}
+
+// cryptFrom XORs src, shorter than a chunk, with the keystream that
+// follows skip chunks from counter block ctr into dst.
+func (g *vectorGCM) cryptFrom(dst, src []byte, ctr *[16]byte, skip int) {
+	if len(src) == 0 {
+		return
 	}
+	next := *ctr
+	binary.BigEndian.PutUint32(next[12:], binary.BigEndian.Uint32(ctr[12:])+uint32(16*skip))
+	var ks [chunk]byte
+	ctr16(&g.rk, &next, &ks[0], &ks[0], 1)
+	subtle.XORBytes(dst, src, ks[:len(src)])
+	clear(ks[:])
 }
 
 // tag is the GCM tag of ct and ad under nonce.
@@ -135,10 +160,15 @@ func (g *vectorGCM) tag(nonce, ct, ad []byte) [16]byte {
 	var acc [16]byte
 	g.ghash(&acc, ad)
 	g.ghash(&acc, ct)
+	return g.finish(&acc, nonce, len(ct), len(ad))
+}
+
+// finish folds the lengths block into acc and returns the tag.
+func (g *vectorGCM) finish(acc *[16]byte, nonce []byte, ctLen, adLen int) [16]byte {
 	var lengths [16]byte
-	binary.BigEndian.PutUint64(lengths[:8], uint64(len(ad))*8)
-	binary.BigEndian.PutUint64(lengths[8:], uint64(len(ct))*8)
-	g.ghash(&acc, lengths[:])
+	binary.BigEndian.PutUint64(lengths[:8], uint64(adLen)*8)
+	binary.BigEndian.PutUint64(lengths[8:], uint64(ctLen)*8)
+	g.ghash(acc, lengths[:])
 	// E(J0), J0 = nonce ‖ 1.
 	var j0 [16]byte
 	copy(j0[:], nonce)
@@ -147,7 +177,7 @@ func (g *vectorGCM) tag(nonce, ct, ad []byte) [16]byte {
 	ctr16(&g.rk, &j0, &ks[0], &ks[0], 1)
 	subtle.XORBytes(acc[:], acc[:], ks[:16])
 	clear(ks[:])
-	return acc
+	return *acc
 }
 
 // ghash folds data, zero-padded to whole blocks, into acc. A last part
