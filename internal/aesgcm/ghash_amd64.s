@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "gcm_amd64.h"
 
 // func ghash16(acc *[16]byte, htab *[16][16]byte, src *byte, n int)
 // acc is the GHASH state in GCM's byte order; n the number of 256-byte chunks.
@@ -60,34 +61,7 @@ loop:
 	VPXORQ Z10, Z6, Z6
 	VPTERNLOGQ $0x96, Z12, Z11, Z7
 
-	// fold the four lanes of each
-	VEXTRACTI64X4 $1, Z5, Y9
-	VEXTRACTI64X4 $1, Z6, Y10
-	VEXTRACTI64X4 $1, Z7, Y11
-	VPXOR Y9, Y5, Y5
-	VPXOR Y10, Y6, Y6
-	VPXOR Y11, Y7, Y7
-	VEXTRACTI128 $1, Y5, X9
-	VEXTRACTI128 $1, Y6, X10
-	VEXTRACTI128 $1, Y7, X11
-	VPXOR X9, X5, X5
-	VPXOR X10, X6, X6
-	VPXOR X11, X7, X7
-
-	// 256-bit product HI:LO
-	VPSLLDQ $8, X7, X9
-	VPSRLDQ $8, X7, X10
-	VPXOR X9, X5, X5
-	VPXOR X10, X6, X6
-
-	// reduce
-	VPCLMULQDQ $0x10, X14, X5, X9
-	VPSHUFD $0x4e, X5, X5
-	VPXOR X9, X5, X5
-	VPCLMULQDQ $0x10, X14, X5, X9
-	VPSHUFD $0x4e, X5, X5
-	VPXOR X9, X5, X5
-	VPXOR X6, X5, X0
+	GHASH_REDUCE(Z5, Y5, X5, Z6, Y6, X6, Z7, Y7, X7, X14, X0)
 
 	ADDQ $256, SI
 	DECQ CX
