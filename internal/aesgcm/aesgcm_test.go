@@ -250,3 +250,25 @@ func BenchmarkNew(b *testing.B) {
 		}
 	}
 }
+
+// TestNewChoosesByCPUAndKey: the vector implementation for a 32-byte key
+// where the CPU has it, crypto/cipher's GCM otherwise (and for AES-128).
+func TestNewChoosesByCPUAndKey(t *testing.T) {
+	g, err := New(random(KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, vec := g.(*vectorGCM); vec != accelerated {
+		t.Fatalf("New gave %T with accelerated = %v", g, accelerated)
+	}
+	g, err = New(random(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, vec := g.(*vectorGCM); vec {
+		t.Fatal("a 16-byte key got the AES-256 vector implementation")
+	}
+	if _, err := New(random(31)); err == nil {
+		t.Fatal("a 31-byte key was accepted")
+	}
+}

@@ -557,6 +557,13 @@ func hmacSHA256(key []byte, data string) []byte {
 	return h.Sum(nil)
 }
 
+// SigningKey derives the SigV4 signing key of secret for one day
+// (YYYYMMDD), region and service, for clients that sign their own requests
+// (kms.Client).
+func SigningKey(secret, date, region, service string) [sha256.Size]byte {
+	return signingKey(secret, credentialScope{date: date, region: region, service: service})
+}
+
 // signingKey derives the SigV4 key for one day, region and service.
 func signingKey(secret string, scope credentialScope) [sha256.Size]byte {
 	k := hmacSHA256([]byte("AWS4"+secret), scope.date)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coffer-project/coffer/internal/auth"
 )
 
 // signedHeaders are the fields the client signs: all it sends but
@@ -105,18 +107,9 @@ func (s *signer) dayKey(day, scope string) ([sha256.Size]byte, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.day != day {
-		k := hmacSHA256([]byte("AWS4"+s.secret), day)
-		k = hmacSHA256(k, s.region)
-		k = hmacSHA256(k, "kms")
-		s.key = [sha256.Size]byte(hmacSHA256(k, "aws4_request"))
+		s.key = auth.SigningKey(s.secret, day, s.region, "kms")
 		s.day = day
 		s.prefix = "AWS4-HMAC-SHA256 Credential=" + s.accessKeyID + "/" + scope + ", SignedHeaders=" + signedHeaders + ", Signature="
 	}
 	return s.key, s.prefix
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
 }
